@@ -1,0 +1,80 @@
+"""Source files and spans: where a piece of rule text came from.
+
+A :class:`Span` is a half-open character range ``[start, end)`` into a
+:class:`SourceFile`; line and column numbers (both 1-based) are computed on
+demand, so nodes carry only two integers.
+
+Example:
+    >>> src = SourceFile("a.rules", "规则 X\\n  当 y")
+    >>> src.line_col(5)
+    (2, 3)
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import attrs
+
+
+@attrs.frozen
+class SourceFile:
+    """A named piece of rule text."""
+
+    name: str
+    text: str
+    _line_starts: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        starts = [0]
+        starts.extend(i + 1 for i, ch in enumerate(self.text) if ch == "\n")
+        object.__setattr__(self, "_line_starts", tuple(starts))
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """Return the 1-based (line, column) of a character offset."""
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def line_text(self, line: int) -> str:
+        """Return the text of a 1-based line, without its newline."""
+        if line < 1 or line > len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start : end if end >= 0 else len(self.text)]
+
+
+@attrs.frozen
+class Span:
+    """A half-open character range ``[start, end)`` in a source file."""
+
+    start: int
+    end: int
+    source: SourceFile | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The file name, or ``<unknown>``."""
+        return self.source.name if self.source is not None else "<unknown>"
+
+    @property
+    def line(self) -> int:
+        """1-based line of the start."""
+        return self.source.line_col(self.start)[0] if self.source is not None else 0
+
+    @property
+    def column(self) -> int:
+        """1-based column of the start."""
+        return self.source.line_col(self.start)[1] if self.source is not None else 0
+
+    def to(self, other: Span) -> Span:
+        """The smallest span covering ``self`` and ``other``."""
+        return Span(min(self.start, other.start), max(self.end, other.end), self.source)
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.line}:{self.column}"
+
+
+NO_SPAN = Span(0, 0)
+"""A placeholder span for synthesised nodes that have no source text."""
