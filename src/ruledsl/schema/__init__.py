@@ -1,0 +1,1 @@
+"""The claim schema, declared as data: tables, columns, keys and derived fields."""
