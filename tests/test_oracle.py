@@ -1,0 +1,363 @@
+"""Spec examples (rules-46.md) run through the DuckDB-SQL oracle in benchmarks/oracle.
+
+Each test builds a tiny claim batch and knowledge base as Arrow tables.  Unspecified columns get
+the defaults of §0.9: valid flags '1', cnt 1, settled visits (one valid settlement per visit),
+institutions of rank 3 (hosp_lv '01') in city 6401 (admdvs '640104') with an agreement covering
+every date, fixmedins_type '1', persons born 1980-01-01 insured since 2000-01-01.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("duckdb")
+pa = pytest.importorskip("pyarrow")
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.oracle import run as oracle  # noqa: E402
+
+ARROW_TYPES = {"str": pa.string(), "date": pa.date32(), "ts": pa.timestamp("ms"),
+               "f64": pa.float64(), "i32": pa.int32(), "bool": pa.bool_()}
+SCHEMAS = {**oracle.CLAIM_TABLES, **oracle.KB_TABLES}
+
+
+# --------------------------------------------------------------------------- value helpers
+def D(s: str) -> dt.date:
+    """'03-01' -> 2025-03-01; '2024-01-01' as is."""
+    if len(s) == 5:
+        s = "2025-" + s
+    return dt.date.fromisoformat(s)
+
+
+def T(s: str) -> dt.datetime:
+    """'03-01 09:00' / '03-01 09:00:00' / '2025-03-01 09:00:00' -> datetime (2025 by default)."""
+    if len(s.split(" ")[0]) == 5:
+        s = "2025-" + s
+    if len(s) == 16:
+        s += ":00"
+    return dt.datetime.fromisoformat(s)
+
+
+def table(name: str, rows: list[dict]) -> pa.Table:
+    cols = SCHEMAS[name]
+    for r in rows:
+        extra = set(r) - {c for c, _ in cols}
+        assert not extra, f"{name}: unknown columns {extra}"
+    return pa.table({c: pa.array([r.get(c) for r in rows], type=ARROW_TYPES[t]) for c, t in cols})
+
+
+# --------------------------------------------------------------------------- batch builder
+class Batch:
+    """Collects rows; fills the §0.9 defaults; runs the oracle."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict]] = {n: [] for n in SCHEMAS}
+        self.no_auto_settle: set[str] = set()
+        self.no_auto_inst: set[str] = set()
+
+    # claims -------------------------------------------------------------
+    def person(self, psn_no="P1", **kw):
+        r = dict(psn_no=psn_no, gend="1", brdy=D("1980-01-01"), insutype="310",
+                 insu_admdvs="640104", insu_begn_date=D("2000-01-01"))
+        r.update(kw)
+        self.rows["person"].append(r)
+        return self
+
+    def visit(self, mdtrt_id="V1", begn="03-01 08:00", end=None, *, settle=True, **kw):
+        b = T(begn)
+        e = T(end) if end else b + dt.timedelta(hours=1)
+        r = dict(mdtrt_id=mdtrt_id, psn_no="P1", fixmedins_code="H1", med_type="11",
+                 begntime=b, endtime=e, dscg_way="1", days_rinp_flag_31="0")
+        r.update(kw)
+        self.rows["visit"].append(r)
+        if not settle:
+            self.no_auto_settle.add(mdtrt_id)
+        return self
+
+    def inpatient(self, mdtrt_id="V1", begn="03-01 08:00", end="03-05 10:00", **kw):
+        kw.setdefault("med_type", "21")
+        return self.visit(mdtrt_id, begn, end, **kw)
+
+    def settlement(self, setl_id, mdtrt_id="V1", **kw):
+        vis = self._visit(mdtrt_id)
+        r = dict(setl_id=setl_id, mdtrt_id=mdtrt_id,
+                 psn_no=vis["psn_no"] if vis else "P1",
+                 fixmedins_code=vis["fixmedins_code"] if vis else "H1",
+                 setl_time=vis["endtime"] if vis else T("03-01 10:00"),
+                 medfee_sumamt=100.0, hifp_pay=60.0, fund_pay_sumamt=70.0, acct_pay=0.0,
+                 psn_cash_pay=30.0, vali_flag="1")
+        r.update(kw)
+        if isinstance(r["setl_time"], str):
+            r["setl_time"] = T(r["setl_time"])
+        self.rows["settlement"].append(r)
+        self.no_auto_settle.add(mdtrt_id)
+        return self
+
+    def fee(self, feedetl_sn, code, mdtrt_id="V1", at=None, amt=10.0, cnt=1.0, **kw):
+        vis = self._visit(mdtrt_id)
+        when = T(at) if at else (vis["begntime"] if vis else T("03-01 08:00"))
+        r = dict(feedetl_sn=feedetl_sn, mdtrt_id=mdtrt_id, setl_id=None,
+                 psn_no=vis["psn_no"] if vis else "P1", fee_ocur_time=when,
+                 med_list_codg=code, medins_list_codg=code, list_type="201",
+                 med_chrgitm_type="05", cnt=cnt, pric=(amt / cnt if cnt else amt),
+                 det_item_fee_sumamt=amt, bilg_dr_codg="D0", prd_days=None,
+                 dscg_tkdrug_flag="0", rxno=None, vali_flag="1")
+        r.update(kw)
+        self.rows["fee"].append(r)
+        return self
+
+    def diag(self, mdtrt_id, code, srt=1, main=None):
+        self.rows["diagnosis"].append(dict(
+            mdtrt_id=mdtrt_id, diag_srt_no=srt, diag_code=code,
+            maindiag_flag=("1" if (srt == 1 if main is None else main) else "0")))
+        return self
+
+    # knowledge base -----------------------------------------------------
+    def institution(self, code="H1", agreement=True, **kw):
+        r = dict(fixmedins_code=code, fixmedins_name=code, fixmedins_type="1", hosp_lv="01",
+                 admdvs="640104")
+        r.update(kw)
+        self.rows["institution"].append(r)
+        if agreement:
+            self.agreement(code)
+        return self
+
+    def agreement(self, code, begn="1900-01-01", end="2100-12-31", stas="1"):
+        self.rows["institution_agreement"].append(dict(
+            fixmedins_code=code, begndate=D(begn) if begn else None,
+            enddate=D(end) if end else None, agre_stas=stas))
+        self.no_auto_inst.add(code)
+        return self
+
+    def service(self, code, **kw):
+        r = dict(med_list_codg=code, item_name=f"项目{code}", is_surgery=False)
+        r.update(kw)
+        self.rows["service"].append(r)
+        return self
+
+    def drug(self, code, **kw):
+        r = dict(med_list_codg=code, drug_name=f"药品{code}", generic_id=f"G-{code}",
+                 route="oral", child_only=False, watch=False)
+        r.update(kw)
+        self.rows["drug"].append(r)
+        return self
+
+    def material(self, code, **kw):
+        r = dict(med_list_codg=code, material_name=f"耗材{code}", watch=False)
+        r.update(kw)
+        self.rows["material"].append(r)
+        return self
+
+    def kb(self, name, **kw):
+        self.rows[name].append(kw)
+        return self
+
+    def code_set(self, set_id, code_from, code_to):
+        return self.kb("code_set", set_id=set_id, code_from=code_from, code_to=code_to)
+
+    # ------------------------------------------------------------------
+    def _visit(self, mdtrt_id):
+        for v in self.rows["visit"]:
+            if v["mdtrt_id"] == mdtrt_id:
+                return v
+        return None
+
+    def tables(self):
+        rows = {k: [dict(r) for r in v] for k, v in self.rows.items()}
+        persons = {r["psn_no"] for r in rows["person"]}
+        for v in rows["visit"]:
+            if v["psn_no"] not in persons and v["psn_no"] is not None:
+                persons.add(v["psn_no"])
+                rows["person"].append(dict(psn_no=v["psn_no"], gend="1", brdy=D("1980-01-01"),
+                                           insutype="310", insu_begn_date=D("2000-01-01")))
+        # one valid settlement per visit unless told otherwise
+        for v in rows["visit"]:
+            if v["mdtrt_id"] not in self.no_auto_settle:
+                rows["settlement"].append(dict(
+                    setl_id="S-" + v["mdtrt_id"], mdtrt_id=v["mdtrt_id"], psn_no=v["psn_no"],
+                    fixmedins_code=v["fixmedins_code"], setl_time=v["endtime"],
+                    medfee_sumamt=100.0, hifp_pay=60.0, fund_pay_sumamt=70.0, acct_pay=0.0,
+                    psn_cash_pay=30.0, vali_flag="1"))
+        setl_of = {}
+        for s in rows["settlement"]:
+            setl_of.setdefault(s["mdtrt_id"], s["setl_id"])
+        for fe in rows["fee"]:
+            if fe["setl_id"] is None:
+                fe["setl_id"] = setl_of.get(fe["mdtrt_id"])
+        insts = {r["fixmedins_code"] for r in rows["institution"]}
+        for r in rows["visit"] + rows["settlement"]:
+            c = r["fixmedins_code"]
+            if c is not None and c not in insts and c not in self.no_auto_inst:
+                insts.add(c)
+                rows["institution"].append(dict(fixmedins_code=c, fixmedins_name=c,
+                                                fixmedins_type="1", hosp_lv="01",
+                                                admdvs="640104"))
+        have_agr = {r["fixmedins_code"] for r in rows["institution_agreement"]}
+        for r in rows["institution"]:
+            if r["fixmedins_code"] not in have_agr and r["fixmedins_code"] not in self.no_auto_inst:
+                rows["institution_agreement"].append(dict(
+                    fixmedins_code=r["fixmedins_code"], begndate=D("1900-01-01"),
+                    enddate=D("2100-12-31"), agre_stas="1"))
+        claims = {n: table(n, rows[n]) for n in oracle.CLAIM_TABLES}
+        kb = {n: table(n, rows[n]) for n in oracle.KB_TABLES}
+        return claims, kb
+
+    def run(self, rule, **params):
+        claims, kb = self.tables()
+        out = oracle.run_oracle(claims, kb, rules=[rule],
+                                params={rule: params} if params else None, threads=1)
+        return out.to_pylist()
+
+
+def one(rows, **expect):
+    assert len(rows) == 1, rows
+    r = rows[0]
+    for k, v in expect.items():
+        assert r[k] == v, (k, r[k], v, r)
+    return r
+
+
+def none(rows):
+    assert rows == [], rows
+
+
+# =========================================================================== 诊疗项目类 (ZL)
+def zl01(gend):
+    return (Batch().person("P1", gend=gend).visit("V1").service("S1", sex_limit="2")
+            .fee("F1", "S1", amt=80.0))
+
+
+def test_zl01():
+    r = one(zl01("1").run("ZL-01"), feedetl_sn="F1", mdtrt_id="V1", psn_no="P1",
+            fixmedins_code="H1", vola_amt=80.0, lines=["F1"], level="fee")
+    assert r["message"] == "项目S1（S1）限女性使用，参保人性别为男"
+    assert r["rule_name"] == "医疗服务项目限性别" and r["category"] == "诊疗项目类"
+    none(zl01("9").run("ZL-01"))
+
+
+def test_zl01_orphan_line_fires_with_null_institution():
+    b = Batch().person("P1", gend="1").service("S1", sex_limit="2").fee("F1", "S1", "VX")
+    one(b.run("ZL-01"), feedetl_sn="F1", mdtrt_id="VX", fixmedins_code=None)
+
+
+def zl02(at):
+    return (Batch().person("P1", brdy=D("2010-03-01")).visit("V1", at)
+            .service("S2", max_age=14).fee("F1", "S2", at=at, amt=30.0))
+
+
+def test_zl02():
+    r = one(zl02("03-01 09:00").run("ZL-02"), vola_amt=30.0)
+    assert r["message"] == "项目S2（S2）限定年龄[,14]岁，参保人费用发生时15岁"
+    none(zl02("02-28 09:00").run("ZL-02"))
+
+
+def zl03(b_at, period="day"):
+    return (Batch().visit("V1").kb("item_pair", code_a="A1", code_b="B1", period=period)
+            .fee("F1", "A1", at="03-01 09:00").fee("F2", "B1", at=b_at, amt=30.0))
+
+
+def test_zl03():
+    r = one(zl03("03-01 15:00").run("ZL-03"), feedetl_sn="F2", vola_amt=30.0, lines=["F1", "F2"])
+    assert r["message"] == "项目B1与同一日内已收费项目A1重复收费"
+    none(zl03("03-02 08:00").run("ZL-03"))
+    r = one(zl03("03-02 08:00", "visit").run("ZL-03"), feedetl_sn="F2")
+    assert r["message"] == "项目B1与同一次就诊内已收费项目A1重复收费"
+
+
+def zl04(pric):
+    return (Batch().institution("H1", hosp_lv="02").visit("V1").service("S4", price_cap_3=100.0)
+            .fee("F1", "S4", cnt=2.0, amt=2 * pric, pric=pric))
+
+
+def test_zl04():
+    r = one(zl04(100.01).run("ZL-04"), vola_amt=0.02)
+    assert r["message"] == "项目S4（S4）单价100.01元，超过本机构适用最高限价100.00元"
+    none(zl04(100.00).run("ZL-04"))
+
+
+def zl05(refund):
+    b = (Batch().visit("V1").visit("V2", fixmedins_code="H2").service("S5", max_per_day=2.0)
+         .fee("F1", "S5", "V1", cnt=2.0, amt=40.0).fee("F2", "S5", "V2", cnt=1.0, amt=20.0))
+    if refund:
+        b.fee("F3", "S5", "V2", cnt=-1.0, amt=-20.0)
+    return b
+
+
+def test_zl05():
+    r = one(zl05(False).run("ZL-05"), psn_no="P1", item_code="S5", period_start=D("03-01"),
+            period_end=D("03-01"), vola_amt=20.0, lines=["F1", "F2"], mdtrt_id=None,
+            fixmedins_code=None, level="person")
+    assert r["message"] == "项目S5（S5）2025-03-01合计3，超过单日限定数量2"
+    none(zl05(True).run("ZL-05"))
+
+
+def zl06(last):
+    b = Batch().service("S6", period_days=7, period_max=3.0)
+    for i, d in enumerate(["03-01", "03-03", "03-05", last], 1):
+        b.visit(f"V{i}", d + " 08:00").fee(f"F{i}", "S6", f"V{i}", amt=50.0)
+    return b
+
+
+def test_zl06():
+    r = one(zl06("03-07").run("ZL-06"), period_start=D("03-01"), period_end=D("03-07"),
+            vola_amt=50.0, lines=["F1", "F2", "F3", "F4"], item_code="S6")
+    assert r["message"] == "项目S6（S6）2025-03-01至2025-03-07合计4，超过7日内限定数量3"
+    none(zl06("03-08").run("ZL-06"))
+
+
+def zl07(cnt):
+    return (Batch().inpatient("V1", "03-01 08:00", "03-05 10:00").service("B", per_day_group="bed")
+            .fee("F1", "B", cnt=cnt, amt=300.0))
+
+
+def test_zl07():
+    r = one(zl07(6.0).run("ZL-07"), item_code="bed", vola_amt=50.0, lines=["F1"], mdtrt_id="V1")
+    assert r["message"] == "计日项目组bed计费6，超过住院天数4（允许4+1）"
+    none(zl07(5.0).run("ZL-07"))
+
+
+def zl08(p2):
+    return (Batch().visit("V1").service("S8a", is_surgery=True, price_cap_3=3000.0)
+            .service("S8b", is_surgery=True, price_cap_3=1600.0)
+            .fee("F1", "S8a", amt=2000.0).fee("F2", "S8b", amt=p2))
+
+
+def test_zl08():
+    r = one(zl08(900.0).run("ZL-08"), feedetl_sn="F2", vola_amt=100.0, lines=["F1", "F2"])
+    assert r["message"] == "同日多项手术，项目S8b（S8b）单价900.00元，未按0.5折价（主手术S8a）"
+    none(zl08(800.0).run("ZL-08"))
+
+
+def zl09(a2):
+    b = Batch().visit("V1")
+    for c in ["C1", "C2", "C3"]:
+        b.kb("package", package_code="P9", component_code=c, package_price=100.0)
+    return b.fee("F1", "C1", amt=60.0).fee("F2", "C2", amt=a2)
+
+
+def test_zl09():
+    r = one(zl09(50.0).run("ZL-09"), item_code="P9", vola_amt=10.0, lines=["F1", "F2"],
+            period_start=D("03-01"), mdtrt_id="V1", level="visit")
+    assert r["message"] == "2025-03-01分项收取组合项目P9的2个组成项目，合计110.00元，超过组合项目价格100.00元"
+    none(zl09(40.0).run("ZL-09"))
+    none(zl09(50.0).fee("F3", "P9", amt=1.0).run("ZL-09"))
+
+
+def zl10(day):
+    return (Batch().visit("V1", day + " 08:00").service("S10", equipment_class="PET-CT")
+            .kb("equipment_licence", fixmedins_code="H1", equipment_class="PET-CT",
+                begndate=D("2024-01-01"), enddate=D("2025-02-28"))
+            .fee("F1", "S10", amt=700.0))
+
+
+def test_zl10():
+    r = one(zl10("03-01").run("ZL-10"), vola_amt=700.0)
+    assert r["message"] == "项目S10需PET-CT配置许可，H1在2025-03-01无有效许可"
+    none(zl10("02-28").run("ZL-10"))
