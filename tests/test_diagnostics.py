@@ -128,6 +128,19 @@ def two_files() -> Diagnostic:
     )
 
 
+def distant_lines() -> Diagnostic:
+    """Labels on lines 1 and 3 of one file: the skipped line shows as ``┆``."""
+    return Diagnostic(
+        "E0304",
+        Severity.ERROR,
+        Text("违规金额不是数值", "amount is not numeric"),
+        (
+            Label(span_of(CHILD, "明细.金额"), Text("这是文本", "this is text")),
+            Label(span_of(CHILD, "YP-01"), Text("在此规则中", "in this rule"), primary=False),
+        ),
+    )
+
+
 def full_width_warning() -> Diagnostic:
     """A warning pointing at a full-width character."""
     src = SourceFile("w.rules", "当 x ＞ 1")
@@ -152,6 +165,7 @@ CASES: dict[str, tuple[Callable[[], Diagnostic], str]] = {
     "end_of_input_zh": (end_of_input, "zh"),
     "multi_line_en": (multi_line, "en"),
     "two_files_en": (two_files, "en"),
+    "distant_lines_en": (distant_lines, "en"),
     "full_width_warning_en": (full_width_warning, "en"),
     "no_span_zh": (no_span, "zh"),
 }

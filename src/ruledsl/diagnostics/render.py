@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ..source import SourceFile, Span
 from .codes import CODES
@@ -161,8 +161,8 @@ def render_rich(d: Diagnostic, lang: str = "zh", color: bool = False) -> str:
             text = source.line_text(line_no).rstrip("\r")
             shown = text.replace("\t", " " * TAB_WIDTH)
             lines.append(f"{paint(f' {line_no:>{width}} │', _DIM)} {shown}".rstrip())
-            marks = _marks(text, line_no, by_line[line_no], lang)
-            lines += [f"{bar} {row}" for row in _mark_rows(marks, paint, sev_color)]
+            marks = _marks(text, line_no, by_line[line_no], lang, sev_color)
+            lines += [f"{bar} {row}" for row in _mark_rows(marks, paint)]
     lines += [f"{bar} {paint(word, _CYAN)}: {text}" for word, text in _footer(d, lang)]
     return "\n".join(lines)
 
@@ -276,21 +276,22 @@ def _group_labels(d: Diagnostic) -> list[tuple[SourceFile, list[Label]]]:
     return list(groups.values())
 
 
-class _Mark:
-    """One label laid out on its line: display offset, width, text, primary."""
+class _Mark(NamedTuple):
+    """One label laid out on its line, in terminal cells."""
 
-    __slots__ = ("start", "width", "text", "primary")
-
-    def __init__(self, start: int, width: int, text: str | None, primary: bool) -> None:
-        self.start, self.width, self.text, self.primary = start, width, text, primary
+    start: int
+    width: int
+    text: str | None
+    color: str
 
     @property
     def anchor(self) -> int:
+        """Where the ``┬`` and ``╰──`` of a label with text go."""
         return self.start + self.width // 2
 
 
-def _marks(text: str, line_no: int, labels: list[Label], lang: str) -> list[_Mark]:
-    """Lay out the labels of source line ``line_no`` (whose text is ``text``)."""
+def _marks(text: str, line_no: int, labels: list[Label], lang: str, color: str) -> list[_Mark]:
+    """Lay out the labels of line ``line_no`` (``text``); secondary labels are blue."""
     marks = []
     for lab in labels:
         source = lab.span.source
@@ -298,29 +299,31 @@ def _marks(text: str, line_no: int, labels: list[Label], lang: str) -> list[_Mar
         begin = source.line_col(lab.span.start)[1] - 1
         end_line, end_col = source.line_col(lab.span.end)
         end = end_col - 1 if end_line == line_no else len(text)
-        start = display_width(text[:begin])
-        width = max(1, display_width(text[begin:end]))
-        marks.append(_Mark(start, width, lab.text.get(lang) if lab.text else None, lab.primary))
+        marks.append(
+            _Mark(
+                display_width(text[:begin]),
+                max(1, display_width(text[begin:end])),
+                lab.text.get(lang) if lab.text else None,
+                color if lab.primary else _BLUE,
+            )
+        )
     return marks
 
 
-def _mark_rows(marks: list[_Mark], paint: _Painter, sev_color: str) -> list[str]:
+def _mark_rows(marks: list[_Mark], paint: _Painter) -> list[str]:
     """The underline row and the ``╰──`` rows (rightmost label first) for one line."""
     cells: list[tuple[str, str | None]] = [(" ", None)] * max(m.start + m.width for m in marks)
     for m in marks:
-        color = sev_color if m.primary else _BLUE
-        for i in range(m.start, m.start + m.width):
-            cells[i] = ("─", color)
+        cells[m.start : m.start + m.width] = [("─", m.color)] * m.width
         if m.text is not None:
-            cells[m.anchor] = ("┬", color)
+            cells[m.anchor] = ("┬", m.color)
     rows = [_join_cells(cells, paint)]
     pending = sorted((m for m in marks if m.text is not None), key=lambda m: -m.anchor)
     for k, m in enumerate(pending):
         row: list[tuple[str, str | None]] = [(" ", None)] * m.anchor
         for left in pending[k + 1 :]:
-            row[left.anchor] = ("│", sev_color if left.primary else _BLUE)
-        color = sev_color if m.primary else _BLUE
-        rows.append(_join_cells(row, paint) + paint("╰──", color) + f" {m.text}")
+            row[left.anchor] = ("│", left.color)
+        rows.append(_join_cells(row, paint) + paint("╰──", m.color) + f" {m.text}")
     return rows
 
 
@@ -339,7 +342,8 @@ def _join_cells(cells: list[tuple[str, str | None]], paint: _Painter) -> str:
 def _record(d: Diagnostic, lang: str) -> dict[str, object]:
     """The JSON object for one diagnostic."""
     span = _located(d.span)
-    start = end = (None, None)
+    start: tuple[int | None, int | None] = (None, None)
+    end = start
     if span is not None and span.source is not None:
         start, end = span.source.line_col(span.start), span.source.line_col(span.end)
     code = CODES.get(d.code)
