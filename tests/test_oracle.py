@@ -361,3 +361,139 @@ def test_zl10():
     r = one(zl10("03-01").run("ZL-10"), vola_amt=700.0)
     assert r["message"] == "项目S10需PET-CT配置许可，H1在2025-03-01无有效许可"
     none(zl10("02-28").run("ZL-10"))
+
+
+# =========================================================================== 医保管理类 (GL)
+def gl01(medfee):
+    return (Batch().visit("V1", med_type="11")
+            .settlement("S1", "V1", medfee_sumamt=medfee, fund_pay_sumamt=3000.0))
+
+
+def test_gl01():
+    r = one(gl01(5000.0).run("GL-01"), setl_id="S1", mdtrt_id="V1", psn_no="P1",
+            fixmedins_code="H1", vola_amt=3000.0, lines=[], level="settlement")
+    assert r["message"] == "单次结算医疗费总额5000.00元，达到门诊大额标准5000.00元"
+    none(gl01(4999.99).run("GL-01"))
+
+
+def gl02(last):
+    b = Batch()
+    for i in range(1, 11):
+        b.visit(f"V{i:02d}", f"03-{i:02d} 09:00", med_type="41")
+    return b.visit("V11", last + " 09:00", med_type="41").settlement("S11", "V11",
+                                                                     fund_pay_sumamt=55.5)
+
+
+def test_gl02():
+    r = one(gl02("03-30").run("GL-02"), mdtrt_id="V11", vola_amt=55.5)
+    assert r["message"] == "参保人P1在2025-03-01至2025-03-30门诊及购药就诊11次，超过10次"
+    none(gl02("03-31").run("GL-02"))
+
+
+def gl03(t2, admdvs2="640502"):
+    return (Batch().institution("H1", admdvs="640104").institution("H2", admdvs=admdvs2)
+            .settlement("S1", "VA", fixmedins_code="H1", setl_time="03-01 10:00:00",
+                        fund_pay_sumamt=11.0)
+            .settlement("S2", "VB", fixmedins_code="H2", setl_time=t2, fund_pay_sumamt=22.0))
+
+
+def test_gl03():
+    rows = gl03("03-01 10:59:59").run("GL-03")
+    assert [(r["setl_id"], r["vola_amt"]) for r in rows] == [("S1", 11.0), ("S2", 22.0)]
+    assert rows[0]["message"] == ("2025-03-01 10:00:00在H1结算，与2025-03-01 10:59:59在异地机构H2"
+                                  "的结算S2间隔不足60分钟")
+    none(gl03("03-01 11:00:00").run("GL-03"))
+    none(gl03("03-01 10:59:59", "640181").run("GL-03"))
+
+
+def gl04(begn):
+    return Batch().person("P1", die_date=D("03-01")).visit("V1", begn)
+
+
+def test_gl04():
+    r = one(gl04("03-02 08:00").run("GL-04"), mdtrt_id="V1", vola_amt=70.0)
+    assert r["message"] == "就诊日期2025-03-02晚于死亡日期2025-03-01"
+    none(gl04("03-01 23:00").run("GL-04"))
+    r = one(Batch().person("P1", insu_begn_date=D("03-05")).visit("V1").run("GL-04"))
+    assert r["message"] == "就诊日期2025-03-01早于参保开始日期2025-03-05"
+
+
+def gl05(day, med_type="41", inst="H2"):
+    return (Batch().inpatient("V1", "03-01 08:00", "03-10 09:00", fixmedins_code="H1")
+            .visit("V2", day + " 09:00", med_type=med_type, fixmedins_code=inst))
+
+
+def test_gl05():
+    r = one(gl05("03-02").run("GL-05"), mdtrt_id="V2", fixmedins_code="H2", vola_amt=70.0)
+    assert r["message"] == "住院期间（V1，2025-03-01至2025-03-10）在其他机构H2门诊或购药结算"
+    none(gl05("03-10").run("GL-05"))
+    none(gl05("03-02", med_type="13").run("GL-05"))
+    none(gl05("03-02", inst="H1").run("GL-05"))
+
+
+def gl06(b_adm):
+    return (Batch().inpatient("A", "03-01 08:00", "03-10 09:00", fixmedins_code="H1")
+            .inpatient("B", b_adm + " 08:00", "03-15 09:00", fixmedins_code="H2"))
+
+
+def test_gl06():
+    r = one(gl06("03-09").run("GL-06"), mdtrt_id="B", fixmedins_code="H2", vola_amt=70.0)
+    assert r["message"] == "住院2025-03-09至2025-03-15与住院A（2025-03-01至2025-03-10）重叠1天"
+    none(gl06("03-10").run("GL-06"))
+
+
+def gl07(t):
+    return (Batch().institution("H1", agreement=False).agreement("H1", "2025-01-01", "2025-06-30")
+            .settlement("S1", "V1", fixmedins_code="H1", setl_time=t, fund_pay_sumamt=88.0))
+
+
+def test_gl07():
+    r = one(gl07("07-01 00:00:00").run("GL-07"), setl_id="S1", vola_amt=88.0)
+    assert r["message"] == "H1在结算日期2025-07-01无正常状态的定点协议"
+    none(gl07("06-30 23:59:59").run("GL-07"))
+
+
+def gl08(t8):
+    b = Batch().institution("PH", fixmedins_type="2")
+    for i in range(7):
+        b.settlement(f"S{i + 1}", f"V{i + 1}", psn_no=f"P{i + 1}", fixmedins_code="PH",
+                     setl_time=f"03-01 10:0{i}:00")
+    return b.settlement("S8", "V8", psn_no="P8", fixmedins_code="PH", setl_time=t8)
+
+
+def test_gl08():
+    r = one(gl08("03-01 10:10:00").run("GL-08"), setl_id="S8", vola_amt=70.0)
+    assert r["message"] == "药店PH在2025-03-01 10:10:00前10分钟内结算8笔"
+    none(gl08("03-01 10:10:01").run("GL-08"))
+
+
+def gl09(n):
+    b = Batch()
+    for i in range(n):
+        b.fee(f"F{i:03d}", "X", f"V{i:03d}", at="03-01 09:00", psn_no=f"P{i:03d}", bilg_dr_codg="D1")
+    b.fee("FX", "X", "V000", at="03-01 10:00", psn_no="P000", bilg_dr_codg="D1")
+    return b
+
+
+def test_gl09():
+    r = one(gl09(101).run("GL-09"), dr_codg="D1", period_start=D("03-01"), vola_amt=0.0,
+            psn_no=None, level="doctor")
+    assert len(r["lines"]) == 102
+    assert r["message"] == "医师D1在2025-03-01开单服务参保人101人，超过100人"
+    none(gl09(100).run("GL-09"))
+
+
+def gl10(jul, jan_day="01-01"):
+    b = Batch().visit("V1").drug("W1", watch=True)
+    spend = {jan_day: 10000.0, "03-15": 20000.0, "05-15": 30000.0, "07-15": jul}
+    for i, (day, a) in enumerate(spend.items()):
+        b.fee(f"F{i}", "W1", at=day + " 09:00", amt=a, list_type="101")
+    return b.fee("FEND", "Z9", at="07-31 09:00", amt=1.0)
+
+
+def test_gl10():
+    r = one(gl10(70000.0).run("GL-10"), fixmedins_code="H1", period_start=D("07-01"),
+            period_end=D("07-31"), vola_amt=60000.0, lines=["F3"], level="institution")
+    assert r["message"] == "H12025-07-01至2025-07-31重点药品耗材费用70000.00元，前6个月月均10000.00元"
+    none(gl10(59999.99).run("GL-10"))
+    none(gl10(70000.0, jan_day="01-02").run("GL-10"))
