@@ -6,7 +6,7 @@ demand, so nodes carry only two integers.
 
 Example:
     >>> src = SourceFile("a.rules", "规则 X\\n  当 y")
-    >>> src.line_col(5)
+    >>> src.line_col(7)
     (2, 3)
 """
 

@@ -1,0 +1,1 @@
+"""The syntax tree of rule files: frozen attrs nodes with spans."""
