@@ -497,3 +497,102 @@ def test_gl10():
     assert r["message"] == "H12025-07-01至2025-07-31重点药品耗材费用70000.00元，前6个月月均10000.00元"
     none(gl10(59999.99).run("GL-10"))
     none(gl10(70000.0, jan_day="01-02").run("GL-10"))
+
+
+# =========================================================================== 临床诊断类 (ZD)
+def zd01(gend, main=True):
+    b = (Batch().person("P1", gend=gend).visit("V1", settle=False)
+         .settlement("S1", "V1", fund_pay_sumamt=1200.0)
+         .code_set("sex_female_only", "O00", "O99"))
+    if main:
+        return b.diag("V1", "O80.000", 1)
+    return b.diag("V1", "I10.X00", 1).diag("V1", "o80.000", 2)
+
+
+def test_zd01():
+    r = one(zd01("1").run("ZD-01"), mdtrt_id="V1", vola_amt=1200.0, lines=[])
+    assert r["message"] == "诊断O80.000与参保人性别（男）不符"
+    r = one(zd01("1", main=False).run("ZD-01"), vola_amt=0.0)
+    assert r["message"] == "诊断o80.000与参保人性别（男）不符"
+    none(zd01("0").run("ZD-01"))
+
+
+def zd02(begn):
+    return (Batch().person("P1", brdy=D("03-01")).visit("V1", begn)
+            .code_set("age_newborn", "P00", "P96").diag("V1", "P59.900"))
+
+
+def test_zd02():
+    r = one(zd02("03-30 08:00").run("ZD-02"), vola_amt=70.0)
+    assert r["message"] == "诊断P59.900与参保人就诊时年龄（0岁，29天）不符"
+    none(zd02("03-29 23:00").run("ZD-02"))
+
+
+def zd03(extra=None):
+    b = (Batch().visit("V1").drug("D3", indication_set="IND_D3").code_set("IND_D3", "E11", "E11")
+         .diag("V1", "I10.X00").fee("F1", "D3", amt=45.0, list_type="101"))
+    if extra:
+        b.diag("V1", extra, 2)
+    return b
+
+
+def test_zd03():
+    r = one(zd03().run("ZD-03"), feedetl_sn="F1", vola_amt=45.0)
+    assert r["message"] == "药品D3（D3）限适应症IND_D3，本次就诊无相应诊断"
+    none(zd03("E11.900").run("ZD-03"))
+    # a missing set never fires
+    b = (Batch().visit("V1").drug("D3", indication_set="NOPE").fee("F1", "D3", list_type="101"))
+    none(b.run("ZD-03"))
+
+
+def zd04(code):
+    return (Batch().visit("V1").service("S4", item_name="糖化血红蛋白", indication_set="IND_HBA1C")
+            .code_set("IND_HBA1C", "E10", "E14").diag("V1", code).fee("F1", "S4", amt=12.0))
+
+
+def test_zd04():
+    r = one(zd04("J06.900").run("ZD-04"), feedetl_sn="F1", vola_amt=12.0)
+    assert r["message"] == "糖化血红蛋白（S4）限指征IND_HBA1C，本次就诊无相应诊断"
+    none(zd04("E14.900").run("ZD-04"))
+
+
+def zd05(code):
+    return (Batch().visit("V1").material("M5", device_class="冠脉支架")
+            .kb("device_rule", device_class="冠脉支架", required_set="DEV_STENT")
+            .code_set("DEV_STENT", "I20", "I25").diag("V1", code)
+            .fee("F1", "M5", amt=5800.0, list_type="301"))
+
+
+def test_zd05():
+    r = one(zd05("I50.900").run("ZD-05"), vola_amt=5800.0)
+    assert r["message"] == "耗材M5（冠脉支架）须有DEV_STENT范围内诊断，本次就诊无"
+    none(zd05("I25.100").run("ZD-05"))
+
+
+def zd06(code, fee_flag="1"):
+    b = Batch().visit("V1").kb("icd10", icd3="I10", title="高血压").fee("F1", "X", vali_flag=fee_flag)
+    if code:
+        b.diag("V1", code)
+    return b
+
+
+def test_zd06():
+    r = one(zd06("U99.900").run("ZD-06"), mdtrt_id="V1", vola_amt=0.0)
+    assert r["message"] == "诊断编码U99.900无效"
+    none(zd06("I10.X00").run("ZD-06"))
+    r = one(zd06(None).run("ZD-06"))
+    assert r["message"] == "本次就诊有费用但无诊断"
+    none(zd06(None, fee_flag="0").run("ZD-06"))
+
+
+def zd07(generic):
+    return (Batch().visit("V1", med_type="14", dise_codg="M03900")
+            .kb("opsp_scope", dise_codg="M03900", generic_id="G-AML")
+            .drug("DM", drug_name="二甲双胍", generic_id=generic)
+            .fee("F1", "DM", list_type="101"))
+
+
+def test_zd07():
+    r = one(zd07("G-MET").run("ZD-07"), feedetl_sn="F1")
+    assert r["message"] == "门诊慢特病M03900用药范围不含二甲双胍（G-MET）"
+    none(zd07("G-AML").run("ZD-07"))
