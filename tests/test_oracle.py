@@ -596,3 +596,158 @@ def test_zd07():
     r = one(zd07("G-MET").run("ZD-07"), feedetl_sn="F1")
     assert r["message"] == "门诊慢特病M03900用药范围不含二甲双胍（G-MET）"
     none(zd07("G-AML").run("ZD-07"))
+
+
+# =========================================================================== 药品类 (YP)
+def yp01(gend):
+    return (Batch().person("P1", gend=gend).visit("V1")
+            .drug("D1", drug_name="比卡鲁胺", sex_limit="1").fee("F1", "D1", amt=96.0, list_type="101"))
+
+
+def test_yp01():
+    r = one(yp01("2").run("YP-01"), vola_amt=96.0)
+    assert r["message"] == "比卡鲁胺（D1）限男性使用，参保人性别为女"
+    none(yp01("9").run("YP-01"))
+
+
+def yp02(day):
+    return (Batch().person("P1", brdy=D("2007-03-01")).visit("V1", day + " 09:00")
+            .drug("D2", child_only=True).fee("F1", "D2", list_type="101"))
+
+
+def test_yp02():
+    r = one(yp02("03-01").run("YP-02"), feedetl_sn="F1")
+    assert r["message"] == "药品D2（D2）限儿童使用，参保人费用发生时18岁"
+    none(yp02("02-28").run("YP-02"))
+
+
+def yp03(lv):
+    return (Batch().institution("H1", hosp_lv=lv).visit("V1").drug("D3", min_hosp_rank=2)
+            .fee("F1", "D3", list_type="101"))
+
+
+def test_yp03():
+    r = one(yp03("08").run("YP-03"), feedetl_sn="F1")
+    assert r["message"] == "药品D3（D3）限2级及以上医疗机构使用，本机构级别为1"
+    none(yp03("07").run("YP-03"))
+
+
+def yp04(med_type):
+    return (Batch().visit("V1", med_type=med_type).drug("D4", med_type_scope="inpatient")
+            .fee("F1", "D4", list_type="101"))
+
+
+def test_yp04():
+    r = one(yp04("41").run("YP-04"), feedetl_sn="F1")
+    assert r["message"] == "药品D4（D4）限住院使用，本次就诊医疗类别为41"
+    none(yp04("21").run("YP-04"))
+
+
+def yp05(insutype="310", med_type="11"):
+    return (Batch().person("P1", insutype=insutype).visit("V1", med_type=med_type)
+            .drug("D5", insutype_only="maternity").fee("F1", "D5", list_type="101"))
+
+
+def test_yp05():
+    r = one(yp05().run("YP-05"), feedetl_sn="F1")
+    assert r["message"] == "药品D5（D5）限生育保险支付"
+    none(yp05(med_type="51").run("YP-05"))
+    none(yp05(insutype="510").run("YP-05"))
+
+
+def yp06(third):
+    b = Batch().drug("DG", generic_id="G", course_max_days=30)
+    for i, (day, amt) in enumerate([("01-01", 10.0), ("01-15", 10.0), (third, 140.0)], 1):
+        b.visit(f"V{i}", day + " 09:00").fee(f"F{i}", "DG", f"V{i}", amt=amt, prd_days=14.0,
+                                             list_type="101")
+    return b
+
+
+def test_yp06():
+    r = one(yp06("04-29").run("YP-06"), feedetl_sn="F3", vola_amt=120.0)
+    assert r["message"] == "药品DG（DG）本疗程累计42天，超过限定支付疗程30天"
+    none(yp06("04-30").run("YP-06"))
+
+
+def yp07(first_day):
+    return (Batch().visit("V1", "06-30 09:00").visit("V0", first_day + " 09:00")
+            .drug("D2L", line_role="second", line_group="G-AB")
+            .drug("D1L", line_role="first", line_group="G-AB")
+            .fee("F0", "D1L", "V0", list_type="101").fee("F1", "D2L", "V1", list_type="101"))
+
+
+def test_yp07():
+    r = one(yp07("03-31").run("YP-07"), feedetl_sn="F1")
+    assert r["message"] == "药品D2L（D2L）限二线用药，2025-04-01至2025-06-30无同组一线药品使用记录"
+    none(yp07("04-01").run("YP-07"))
+
+
+def yp08(second_herb):
+    b = (Batch().visit("V1").drug("H8", drug_name="某饮片", herb_rule="not_single")
+         .fee("F1", "H8", list_type="102", rxno="R1"))
+    if second_herb:
+        b.fee("F2", "H9", list_type="102", rxno="R1")
+    return b
+
+
+def test_yp08():
+    r = one(yp08(False).run("YP-08"), feedetl_sn="F1")
+    assert r["message"] == "中药饮片某饮片单方使用不予支付"
+    none(yp08(True).run("YP-08"))
+
+
+def yp09(days):
+    return (Batch().visit("V1", med_type="11").drug("D9")
+            .fee("F1", "D9", amt=80.0, prd_days=days, list_type="101"))
+
+
+def test_yp09():
+    r = one(yp09(8.0).run("YP-09"), vola_amt=10.0)
+    assert r["message"] == "门诊处方药品D9开药8天，超过7天"
+    none(yp09(7.0).run("YP-09"))
+
+
+def yp10(days, flag="0"):
+    return (Batch().inpatient("V1", "03-01 08:00", "03-06 09:00").drug("D10", route="oral")
+            .fee("F1", "D10", amt=60.0, prd_days=days, dscg_tkdrug_flag=flag, list_type="101"))
+
+
+def test_yp10():
+    r = one(yp10(6.0).run("YP-10"), vola_amt=10.0)
+    assert r["message"] == "药品D10（口服）住院期间开药6天，超过5天"
+    none(yp10(5.0).run("YP-10"))
+    none(yp10(7.0, "1").run("YP-10"))
+    r = one(yp10(8.0, "1").run("YP-10"))
+    assert r["message"] == "药品D10（口服）出院带药开药8天，超过7天"
+
+
+def yp11(day2):
+    return (Batch().visit("V1", "03-01 09:00", med_type="41").visit("V2", day2 + " 09:00", med_type="41")
+            .drug("DA", generic_id="g").drug("DB", generic_id="g")
+            .fee("F1", "DA", "V1", prd_days=10.0, list_type="101")
+            .fee("F2", "DB", "V2", amt=35.0, list_type="101"))
+
+
+def test_yp11():
+    r = one(yp11("03-07").run("YP-11"), feedetl_sn="F2", vola_amt=35.0, lines=["F1", "F2"])
+    assert r["message"] == "药品DB（g）距上次开药（2025-03-01，10天量）仅6天"
+    none(yp11("03-08").run("YP-11"))
+
+
+def yp12(x2_day):
+    b = Batch().visit("V1", "03-10 09:00").visit("V2", x2_day + " 09:00")
+    for i in range(3):
+        b.fee(f"F{i + 1}", "X1", "V1", amt=10.0, medins_list_codg="H-001")
+    return b.fee("F4", "X2", "V2", amt=25.0, medins_list_codg="H-001")
+
+
+def test_yp12():
+    r = one(yp12("03-20").run("YP-12"), fixmedins_code="H1", item_code="H-001",
+            period_start=D("03-01"), period_end=D("03-31"), vola_amt=25.0,
+            lines=["F1", "F2", "F3", "F4"], level="institution")
+    assert r["message"] == "H1院内编码H-001在2025-03-01至2025-03-31对照2个国家编码（主要对照X1）"
+    none(yp12("04-01").run("YP-12"))
+    b = (Batch().visit("V1").fee("F1", "X2", medins_list_codg="H").fee("F2", "X2", medins_list_codg="H")
+         .fee("F3", "X1", medins_list_codg="H").fee("F4", "X1", medins_list_codg="H", amt=7.0))
+    r = one(b.run("YP-12"), vola_amt=20.0)
+    assert r["message"].endswith("（主要对照X1）")
