@@ -751,3 +751,116 @@ def test_yp12():
          .fee("F3", "X1", medins_list_codg="H").fee("F4", "X1", medins_list_codg="H", amt=7.0))
     r = one(b.run("YP-12"), vola_amt=20.0)
     assert r["message"].endswith("（主要对照X1）")
+
+
+# =========================================================================== 临床路径类 (LJ)
+def lj01(v2_adm="03-25", flag="0"):
+    return (Batch().inpatient("V1", "03-01 08:00", "03-10 09:00", days_rinp_flag_31=flag)
+            .inpatient("V2", v2_adm + " 08:00", "03-30 09:00", settle=False)
+            .settlement("S2", "V2", hifp_pay=6000.0)
+            .diag("V1", "I63.900").diag("V2", "I63.800")
+            .code_set("planned_readmission", "Z51", "Z51"))
+
+
+def test_lj01():
+    r = one(lj01().run("LJ-01"), mdtrt_id="V2", vola_amt=6000.0)
+    assert r["message"] == "出院（V1，2025-03-10）后15天再次入院，主诊断同属I63"
+    none(lj01("03-26").run("LJ-01"))
+    none(lj01(flag="1").run("LJ-01"))
+
+
+def lj02(busy_0303=False):
+    b = (Batch().inpatient("V1", "03-01 08:00", "03-06 09:00")
+         .fee("F1a", "EX", at="03-01 09:00", med_chrgitm_type="04")
+         .fee("F1b", "DR", at="03-01 10:00", med_chrgitm_type="09"))
+    for d in ["03-02", "03-03", "03-04"]:
+        b.fee(f"B{d}", "BED", at=d + " 09:00", amt=40.0, med_chrgitm_type="01")
+        b.fee(f"N{d}", "NUR", at=d + " 10:00", amt=20.0, med_chrgitm_type="07")
+    b.fee("F5", "DR", at="03-05 09:00", med_chrgitm_type="09")
+    if busy_0303:
+        b.fee("X3", "DR", at="03-03 11:00", med_chrgitm_type="09")
+    return b
+
+
+def test_lj02():
+    r = one(lj02().run("LJ-02"), mdtrt_id="V1", vola_amt=180.0)
+    assert r["message"] == "住院期间最长连续3天仅有床位、诊察、护理等费用"
+    assert r["lines"] == ["B03-02", "B03-03", "B03-04", "N03-02", "N03-03", "N03-04"]
+    none(lj02(True).run("LJ-02"))
+    # a stay with no lines at all fires with amount 0 and empty lines (§0.10.7)
+    one(Batch().inpatient("V1", "03-01 08:00", "03-06 09:00").run("LJ-02"), vola_amt=0.0, lines=[])
+
+
+def lj03(end):
+    return (Batch().inpatient("V1", "03-01 08:00", end + " 09:00", settle=False)
+            .settlement("S1", "V1", medfee_sumamt=32000.0).diag("V1", "I63.900")
+            .kb("pathway", icd3="I63", std_los_days=10.0, std_cost=1.0))
+
+
+def test_lj03():
+    r = one(lj03("03-17").run("LJ-03"), vola_amt=2000.0)
+    assert r["message"] == "住院16天，超过I63临床路径标准住院日10天的1.5倍"
+    none(lj03("03-16").run("LJ-03"))
+
+
+def lj04(exam2=300.0, dscg_way="1"):
+    return (Batch().inpatient("V1", "03-01 08:00", "03-04 09:00", dscg_way=dscg_way, settle=False)
+            .settlement("S1", "V1", hifp_pay=700.0)
+            .fee("F1", "E1", amt=300.0, med_chrgitm_type="03")
+            .fee("F2", "E2", amt=exam2, med_chrgitm_type="04")
+            .fee("F3", "T1", amt=1000.0 - 300.0 - exam2, med_chrgitm_type="05"))
+
+
+def test_lj04():
+    r = one(lj04().run("LJ-04"), vola_amt=700.0)
+    assert r["message"] == "住院3天，无手术，检查化验费600.00元占费用总额1000.00元的比例达到0.6"
+    none(lj04(299.99).run("LJ-04"))
+    none(lj04(dscg_way="2").run("LJ-04"))
+
+
+def lj05(at, flag="0"):
+    return (Batch().inpatient("V1", "03-01 10:00:00", "03-05 10:00:00")
+            .fee("F1", "X", at=at, amt=33.0, dscg_tkdrug_flag=flag))
+
+
+def test_lj05():
+    r = one(lj05("03-06 10:00:01").run("LJ-05"), feedetl_sn="F1", vola_amt=33.0)
+    assert r["message"] == ("费用发生时间2025-03-06 10:00:01晚于出院时间24小时以上"
+                            "（住院期间2025-03-01 10:00:00至2025-03-05 10:00:00）")
+    r = one(lj05("03-01 09:59:59").run("LJ-05"))
+    assert r["message"].startswith("费用发生时间2025-03-01 09:59:59早于入院时间")
+    none(lj05("03-06 10:00:00").run("LJ-05"))
+    none(lj05("03-06 10:00:01", "1").run("LJ-05"))
+
+
+def lj06(p5_brdy="1960-03-01"):
+    b = Batch()
+    for i in range(1, 6):
+        brdy = D(p5_brdy) if i == 5 else D("1950-01-01")
+        b.person(f"P{i}", brdy=brdy)
+        b.inpatient(f"V{i}", "03-01 09:00", "03-08 09:00", psn_no=f"P{i}", settle=False)
+        b.settlement(f"S{i}", f"V{i}", hifp_pay=100.0 * i)
+        b.diag(f"V{i}", "J18.900" if i % 2 else "J18.000")
+    return b
+
+
+def test_lj06():
+    rows = lj06().run("LJ-06")
+    assert [(r["mdtrt_id"], r["vola_amt"]) for r in rows] == [
+        ("V1", 100.0), ("V2", 200.0), ("V3", 300.0), ("V4", 400.0), ("V5", 500.0)]
+    assert rows[0]["message"] == "H1于2025-03-01收治5名60岁及以上主诊断同属J18的住院患者"
+    none(lj06("1965-03-02").run("LJ-06"))
+
+
+def lj07(day2):
+    return (Batch().visit("V1", "03-01 09:00", fixmedins_code="H1")
+            .visit("V2", day2 + " 10:00", fixmedins_code="H2")
+            .service("CT", item_name="头颅CT", exam_group="CT-头颅")
+            .fee("F1", "CT", "V1").fee("F2", "CT", "V2", amt=260.0))
+
+
+def test_lj07():
+    r = one(lj07("03-31").run("LJ-07"), feedetl_sn="F2", fixmedins_code="H2", vola_amt=260.0,
+            lines=["F1", "F2"])
+    assert r["message"] == "头颅CT（CT-头颅）距上次同类检查（2025-03-01 09:00:00，H1）不足30天"
+    none(lj07("04-01").run("LJ-07"))
