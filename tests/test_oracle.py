@@ -864,3 +864,69 @@ def test_lj07():
             lines=["F1", "F2"])
     assert r["message"] == "头颅CT（CT-头颅）距上次同类检查（2025-03-01 09:00:00，H1）不足30天"
     none(lj07("04-01").run("LJ-07"))
+
+
+# =========================================================================== conventions & runner
+def test_hygiene_drops_cancelled_lines_and_settlements():
+    b = (Batch().person("P1", gend="1").visit("V1", settle=False)
+         .settlement("S1", "V1", vali_flag="0").service("S1x", sex_limit="2")
+         .fee("F1", "S1x", setl_id="S1")                 # names a cancelled settlement
+         .fee("F2", "S1x", vali_flag="0")                # cancelled line
+         .fee("F3", "S1x", vali_flag=None, setl_id="S9")  # null flag is kept
+         .fee("F4", "S1x", cnt=-1.0, amt=-10.0))         # refund: never flagged at fee level
+    rows = b.run("ZL-01")
+    assert [r["feedetl_sn"] for r in rows] == ["F3"]
+
+
+def test_parameter_override():
+    none(zl04(100.01).run("ZL-04", price_tol=0.01))
+    rows = gl02("03-31").run("GL-02", max_visits=9)
+    assert [r["mdtrt_id"] for r in rows] == ["V10", "V11"]
+
+
+def test_all_rules_on_empty_and_combined_batch():
+    claims, kb = Batch().tables()
+    out = oracle.run_oracle(claims, kb, threads=1)
+    assert out.num_rows == 0 and out.schema == oracle.OUTPUT_SCHEMA
+    # several examples in one batch: every rule runs, output is sorted and typed
+    b = zl01("1")
+    b.service("S2", max_age=14).person("P2", brdy=D("2010-03-01"))
+    b.visit("V2", "03-01 09:00", psn_no="P2").fee("F9", "S2", "V2", amt=30.0)
+    claims, kb = b.tables()
+    out = oracle.run_oracle(claims, kb)
+    assert out.schema == oracle.OUTPUT_SCHEMA
+    got = [(r["rule_id"], r["feedetl_sn"]) for r in out.to_pylist()]
+    assert ("ZL-01", "F1") in got and ("ZL-02", "F9") in got
+    assert got == sorted(got, key=lambda t: (t[0], t[1] is not None, t[1] or ""))
+
+
+def test_cli_reads_parquet_and_csv(tmp_path):
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    claims, kb = zl03("03-01 15:00").tables()
+    cdir, kdir = tmp_path / "claims", tmp_path / "kb"
+    cdir.mkdir()
+    kdir.mkdir()
+    for name, tbl in claims.items():
+        if name == "operation":
+            continue  # optional table absent
+        if name == "fee":  # CSV with contract text formats
+            tbl = tbl.set_column(tbl.schema.get_field_index("fee_ocur_time"), "fee_ocur_time",
+                                 pa.array([x.strftime("%Y-%m-%d %H:%M:%S")
+                                           for x in tbl.column("fee_ocur_time").to_pylist()]))
+            pcsv.write_csv(tbl, cdir / "fee.csv")
+        else:
+            pq.write_table(tbl, cdir / f"{name}.parquet")
+    for name, tbl in kb.items():
+        if name in ("practitioner", "opsp_reg"):
+            continue
+        pq.write_table(tbl, kdir / f"{name}.parquet")
+    out = tmp_path / "out.parquet"
+    assert oracle.main(["--claims", str(cdir), "--kb", str(kdir), "-o", str(out),
+                        "--rules", "ZL-03", "--threads", "1"]) == 0
+    rows = pq.read_table(out).to_pylist()
+    assert [(r["feedetl_sn"], r["lines"], r["vola_amt"]) for r in rows] == [("F2", ["F1", "F2"], 30.0)]
+    (cdir / "fee.csv").unlink()
+    with pytest.raises(FileNotFoundError, match="fee"):
+        oracle.main(["--claims", str(cdir), "--kb", str(kdir), "-o", str(out), "--rules", "ZL-03"])
