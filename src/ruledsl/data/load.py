@@ -1,0 +1,1087 @@
+"""Loading claim batches and knowledge bases into Arrow tables.
+
+:func:`load_tables` reads ``<name>.parquet`` or ``<name>.csv`` for every table
+of one kind (``claims`` or ``kb``) from a folder and returns tables with exactly
+the contract's columns and types (:func:`~ruledsl.schema.arrow.arrow_schema`).
+:func:`normalize_table` applies the same validation to an in-memory Arrow table.
+
+Validation never drops a row and never coerces silently: a value that does not
+fit its column is a ``D0003`` diagnostic naming the file, the 1-based data row
+(and, for CSV, the physical line), the column and the value.  Every problem of
+a file is reported at once (the first 50, then ``... and N more``), and all
+files are checked before one :class:`~ruledsl.errors.DataError` is raised.
+What *is* accepted:
+
+* ``str``: strings; integer columns (codes stored as numbers) and integral
+  floats are converted to their decimal text.
+* ``date``: ``date32``/``date64``; timestamps whose time part is 00:00:00;
+  text ``YYYY-MM-DD`` (or ``YYYY-MM-DD 00:00:00``).
+* ``ts``: timestamps of any unit holding whole seconds, without a time zone;
+  dates (midnight); text ``YYYY-MM-DD HH:MM:SS``, ``YYYY-MM-DDTHH:MM:SS`` or
+  ``YYYY-MM-DD`` (midnight); a fraction of zeros (``.000``) is allowed.
+* ``f64``: any number type, decimal numeric text (``-1.5``, ``2e3``); the value
+  must be finite.  ``i32``: integers in range, integral floats and text.
+* ``bool``: booleans, 1/0, and text ``1``/``0``, ``true``/``false`` (any case),
+  ``是``/``否``.
+
+In text, surrounding whitespace is ignored and an empty field is null for
+every type except ``str`` (where only the CSV empty field is null).  Nulls are
+accepted in every column, keys included; rows whose key is null are not
+checked for duplicates.  Columns outside the contract are left out.
+
+The happy path is vectorised (``pyarrow.compute``): bad values are found with
+masks (``input is not null and parsed is null``), and only the few bad rows are
+visited in Python to build the messages.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import attrs
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..diagnostics import Diagnostic
+from ..errors import DataError
+from ..schema.arrow import arrow_schema, to_arrow_type
+from ..schema.contract import find_table, tables_of_kind
+from ..schema.model import Column, Table
+from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP, DataType
+
+__all__ = [
+    "MAX_PROBLEMS",
+    "HygieneReport",
+    "apply_hygiene",
+    "load_tables",
+    "missing_tables",
+    "normalize_table",
+    "table_file",
+]
+
+MAX_PROBLEMS = 50
+"""At most this many problems are reported per file; the rest are counted."""
+
+_FORMATS = ("parquet", "csv")
+_CHUNK = 16 << 20
+_I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
+
+_EN_TYPE = {
+    STR: "str",
+    INT: "i32",
+    FLOAT: "f64",
+    MONEY: "f64",
+    BOOL: "bool",
+    DATE: "date",
+    TIMESTAMP: "ts",
+}
+_EXPECTED = {
+    DATE: "YYYY-MM-DD",
+    TIMESTAMP: "YYYY-MM-DD HH:MM:SS",
+    BOOL: "1/0, true/false, 是/否",
+}
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+
+def table_file(folder: str | os.PathLike[str], name: str) -> Path | None:
+    """The file holding table ``name`` in ``folder`` (``.parquet`` first), or ``None``.
+
+    Example:
+        >>> table_file("/nonexistent", "fee") is None
+        True
+    """
+    for ext in _FORMATS:
+        path = Path(folder) / f"{name}.{ext}"
+        if path.is_file():
+            return path
+    return None
+
+
+def missing_tables(folder: str | os.PathLike[str], kind: str) -> tuple[str, ...]:
+    """Names of the tables of ``kind`` with neither a ``.parquet`` nor a ``.csv`` file.
+
+    Optional tables are included; check ``TABLES[name].optional``.
+
+    Example:
+        >>> missing_tables("/nonexistent", "claims")[:2]
+        ('person', 'visit')
+    """
+    return tuple(t.name for t in tables_of_kind(kind) if table_file(folder, t.name) is None)
+
+
+def load_tables(
+    folder: str | os.PathLike[str],
+    kind: str,
+    *,
+    only: set[str] | None = None,
+) -> dict[str, pa.Table]:
+    """Read and validate the tables of one kind from ``folder``.
+
+    Args:
+        folder: The claims or knowledge-base folder.
+        kind: ``claims`` or ``kb``.
+        only: Load only these tables (national names or Chinese labels); the
+            caller passes the tables its rules need.  ``None`` loads all.
+
+    Returns:
+        Table name → Arrow table with the contract's schema, in contract order.
+        A missing optional table is absent from the result.
+
+    Raises:
+        DataError: With every problem of every file: a missing required table
+            (``D0001``), a missing column (``D0002``), a bad value (``D0003``),
+            a duplicate key (``D0004``), an empty (``D0005``) or unreadable
+            (``D0006``) file.
+    """
+    wanted = _select(kind, only)
+    folder = Path(folder)
+    diagnostics: list[Diagnostic] = []
+    result: dict[str, pa.Table] = {}
+    if not folder.is_dir():
+        required = [t.name for t in wanted if not t.optional]
+        if required:
+            names = ", ".join(required)
+            raise DataError(
+                [
+                    Diagnostic.error(
+                        "D0001",
+                        None,
+                        zh=f'数据目录 "{folder}" 不存在，无法读取数据表 {names}',
+                        en=f'data folder "{folder}" does not exist (needed for tables {names})',
+                    )
+                ]
+            )
+        return result
+    for table in wanted:
+        paths = [folder / f"{table.name}.{ext}" for ext in _FORMATS]
+        present = [p for p in paths if p.is_file()]
+        if not present:
+            if not table.optional:
+                diagnostics.append(_missing_table(folder, table))
+            continue
+        if len(present) > 1:
+            diagnostics.append(
+                Diagnostic.error(
+                    "D0006",
+                    None,
+                    zh=f'数据表 "{table.name}" 同时存在 {paths[0].name} 和 {paths[1].name}（目录 '
+                    f'"{folder}"），无法确定读取哪一个',
+                    en=f'table "{table.name}" is given twice in "{folder}": both '
+                    f"{paths[0].name} and {paths[1].name} exist",
+                    help_zh="请删除或重命名其中一个文件",
+                    help_en="remove or rename one of the two files",
+                )
+            )
+            continue
+        loaded, diags = _load_file(table, present[0])
+        diagnostics.extend(diags)
+        if loaded is not None and not diags:
+            result[table.name] = loaded
+    if diagnostics:
+        raise DataError(diagnostics)
+    return result
+
+
+def normalize_table(
+    name: str,
+    table: pa.Table | pa.RecordBatch,
+    *,
+    source: str | None = None,
+) -> pa.Table:
+    """Validate an in-memory Arrow table as contract table ``name``.
+
+    The same checks and conversions as :func:`load_tables`; messages name
+    ``source`` (default: the table name) instead of a file.
+
+    Example:
+        >>> t = pa.table({"icd3": ["A00"], "title": ["霍乱"], "extra": [1]})
+        >>> normalize_table("icd10", t).column_names
+        ['icd3', 'title']
+    """
+    spec = find_table(name)
+    if spec is None:
+        raise ValueError(f"unknown table {name!r}")
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    src = _Source(source or spec.name)
+    out, diags = _validate(spec, table, table.column_names, src)
+    if diags:
+        raise DataError(diags)
+    assert out is not None
+    return out
+
+
+@attrs.frozen
+class HygieneReport:
+    """How many rows :func:`apply_hygiene` dropped."""
+
+    fee_cancelled: int = 0
+    """Fee lines with ``vali_flag = '0'``."""
+    settlement_cancelled: int = 0
+    """Settlements with ``vali_flag = '0'``."""
+    fee_of_cancelled_settlement: int = 0
+    """Other fee lines whose ``setl_id`` names a cancelled settlement."""
+
+    @property
+    def total(self) -> int:
+        """All dropped rows."""
+        return self.fee_cancelled + self.settlement_cancelled + self.fee_of_cancelled_settlement
+
+
+def apply_hygiene(
+    tables: Mapping[str, pa.Table],
+) -> tuple[dict[str, pa.Table], HygieneReport]:
+    """Drop cancelled records (contract §2, rules §0.1): the rows no rule sees.
+
+    Drops fee lines and settlements with ``vali_flag = '0'`` and fee lines whose
+    ``setl_id`` names a settlement with ``vali_flag = '0'``.  A null or any
+    other ``vali_flag`` is kept.  Other tables are passed through.
+
+    Returns:
+        The new tables and a :class:`HygieneReport` of what was dropped.
+
+    Example:
+        >>> s = pa.table({"setl_id": ["S1", "S2"], "vali_flag": ["0", "1"]})
+        >>> f = pa.table({"setl_id": ["S1", "S2", None], "vali_flag": ["1", "0", None]})
+        >>> out, report = apply_hygiene({"settlement": s, "fee": f})
+        >>> out["fee"].num_rows, out["settlement"].num_rows, report.total
+        (1, 1, 3)
+    """
+    out = dict(tables)
+    n_settle = n_fee = n_via = 0
+    cancelled_ids: pa.Array | None = None
+    settle = tables.get("settlement")
+    if settle is not None:
+        cancelled = _is_zero_flag(settle["vali_flag"])
+        n_settle = _count_true(cancelled)
+        if n_settle:
+            cancelled_ids = pc.drop_null(pc.filter(settle["setl_id"], cancelled)).combine_chunks()
+            out["settlement"] = settle.filter(pc.invert(cancelled))
+    fee = tables.get("fee")
+    if fee is not None:
+        own = _is_zero_flag(fee["vali_flag"])
+        drop = own
+        n_fee = _count_true(own)
+        if cancelled_ids is not None and len(cancelled_ids):
+            via = pc.fill_null(pc.is_in(fee["setl_id"], value_set=cancelled_ids), False)
+            n_via = _count_true(pc.and_(via, pc.invert(own)))
+            drop = pc.or_(own, via)
+        if n_fee or n_via:
+            out["fee"] = fee.filter(pc.invert(drop))
+    return out, HygieneReport(n_fee, n_settle, n_via)
+
+
+def _is_zero_flag(flag: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.fill_null(pc.equal(flag, "0"), False)
+
+
+def _count_true(mask: pa.ChunkedArray | pa.Array) -> int:
+    return int(pc.sum(mask).as_py() or 0)
+
+
+def _select(kind: str, only: Iterable[str] | None) -> tuple[Table, ...]:
+    tables = tables_of_kind(kind)
+    if only is None:
+        return tables
+    names = set()
+    for name in only:
+        spec = find_table(name)
+        if spec is None or spec.kind != kind:
+            raise ValueError(f"{name!r} is not a {kind} table of the data contract")
+        names.add(spec.name)
+    return tuple(t for t in tables if t.name in names)
+
+
+def _missing_table(folder: Path, table: Table) -> Diagnostic:
+    stems = [f"{table.name}.{ext}" for ext in _FORMATS]
+    try:
+        files = sorted(p.name for p in folder.iterdir())
+    except OSError:
+        files = []
+    close = [m for s in stems for m in difflib.get_close_matches(s, files, n=1, cutoff=0.8)]
+    close += [f for f in files if f.lower() in stems and f not in close]
+    help_zh = help_en = None
+    if close:
+        help_zh = f'是否指 "{close[0]}"？文件名应为 {stems[0]} 或 {stems[1]}'
+        help_en = f'did you mean "{close[0]}"? the file must be named {stems[0]} or {stems[1]}'
+    return Diagnostic.error(
+        "D0001",
+        None,
+        zh=f'缺少数据表 "{table.name}"（{table.label}）：目录 "{folder}" 中没有 {stems[0]} 或 '
+        f"{stems[1]}",
+        en=f'missing table "{table.name}": neither {stems[0]} nor {stems[1]} is in "{folder}"',
+        help_zh=help_zh,
+        help_en=help_en,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Where a problem is: files, rows and lines
+# ---------------------------------------------------------------------------
+
+
+class _Source:
+    """A data source as messages name it, with CSV row → line mapping."""
+
+    def __init__(self, name: str, line_of: Callable[[int], int | None] | None = None) -> None:
+        self.name = name
+        self._line_of = line_of
+
+    def where(self, row: int) -> tuple[str, str]:
+        """(zh, en) location of 0-based data row ``row``."""
+        line = self._line_of(row) if self._line_of else None
+        if line is None:
+            return f"{self.name} 第 {row + 1} 行", f"{self.name} row {row + 1}"
+        return (
+            f"{self.name} 第 {row + 1} 行（文件第 {line} 行）",
+            f"{self.name} row {row + 1} (line {line})",
+        )
+
+    def rows(self, rows: Iterable[int]) -> tuple[str, str]:
+        """(zh, en) list of rows, e.g. ``rows 3 and 7``."""
+        zh, en = [], []
+        for row in rows:
+            line = self._line_of(row) if self._line_of else None
+            zh.append(f"第 {row + 1} 行" + (f"（文件第 {line} 行）" if line else ""))
+            en.append(f"{row + 1}" + (f" (line {line})" if line else ""))
+        return "与".join(zh), "rows " + " and ".join(en)
+
+
+class _CsvLines:
+    """Maps 0-based CSV data rows to 1-based physical lines.
+
+    When the file has exactly one line per row plus the header, line = row + 2;
+    otherwise (blank lines, newlines inside quoted fields, ``\\r`` line ends)
+    the file is re-read with :mod:`csv` once, on the error path only.
+    """
+
+    def __init__(self, path: Path, encoding: str, n_lines: int, n_rows: int) -> None:
+        self._path = path
+        self._encoding = encoding
+        self._simple = n_lines == n_rows + 1
+        self._starts: list[int] | None = None
+
+    def __call__(self, row: int) -> int | None:
+        if self._simple:
+            return row + 2
+        if self._starts is None:
+            try:
+                self._starts = self._scan()
+            except (csv.Error, OSError, UnicodeError):  # e.g. a field over csv's size limit
+                self._starts = []
+        return self._starts[row + 1] if row + 1 < len(self._starts) else None
+
+    def _scan(self) -> list[int]:
+        starts = []
+        with open(self._path, encoding=self._encoding, newline="") as f:
+            reader = csv.reader(f)
+            last = 0
+            for record in reader:
+                if record:  # pyarrow skips empty lines
+                    starts.append(last + 1)
+                last = reader.line_num
+        return starts
+
+
+# ---------------------------------------------------------------------------
+# Problems
+# ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Problem:
+    """One diagnostic with its place in the file's report order."""
+
+    order: tuple[int, int, int]
+    diagnostic: Diagnostic
+
+
+@attrs.frozen
+class _Bad:
+    """Rows of one column whose values fail one check."""
+
+    column: str
+    rows: np.ndarray
+    """0-based, ascending."""
+    raw: pa.ChunkedArray
+    """The column as read, to quote the bad values."""
+    zh: str
+    """Reason; ``{v}`` is replaced by the quoted value."""
+    en: str
+
+
+class _ColumnError(Exception):
+    """A whole column has a type the contract type cannot be read from."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
+def _quote(value: object) -> str:
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:40] + "…"
+        return json.dumps(text, ensure_ascii=False)
+    return str(value)
+
+
+def _bad_values(bad: _Bad, rows: np.ndarray) -> list[str]:
+    taken = bad.raw.take(pa.array(rows, pa.int64()))
+    if pa.types.is_dictionary(taken.type):
+        taken = taken.cast(taken.type.value_type)
+    if pa.types.is_string(taken.type) or pa.types.is_large_string(taken.type):
+        return [_quote(v) for v in taken.to_pylist()]
+    try:
+        return [str(v) for v in taken.cast(pa.string()).to_pylist()]
+    except pa.ArrowException:
+        return [_quote(str(v)) for v in taken.to_pylist()]
+
+
+def _finish(
+    src: _Source,
+    problems: list[_Problem],
+    bads: list[_Bad],
+    columns: Mapping[str, int],
+    hidden: int = 0,
+) -> list[Diagnostic]:
+    """Sort, cap and render a file's problems (``hidden``: further ones, only counted)."""
+    total = len(problems) + sum(len(b.rows) for b in bads) + hidden
+    items = list(problems)
+    for bad in bads:
+        first = bad.rows[:MAX_PROBLEMS]
+        values = _bad_values(bad, first)
+        col_i = columns.get(bad.column, 0)
+        for row, value in zip(first.tolist(), values):
+            where_zh, where_en = src.where(row)
+            diag = Diagnostic.error(
+                "D0003",
+                None,
+                zh=f'{where_zh}，列 "{bad.column}"：' + bad.zh.replace("{v}", value),
+                en=f'{where_en}, column "{bad.column}": ' + bad.en.replace("{v}", value),
+            )
+            items.append(_Problem((1, row, col_i), diag))
+    items.sort(key=lambda p: p.order)
+    out = [p.diagnostic for p in items[:MAX_PROBLEMS]]
+    if total > MAX_PROBLEMS:
+        rest = total - MAX_PROBLEMS
+        code = items[MAX_PROBLEMS].diagnostic.code if len(items) > MAX_PROBLEMS else "D0004"
+        out.append(
+            Diagnostic.error(
+                code,
+                None,
+                zh=f"{src.name}：… 另有 {rest} 个问题未列出",
+                en=f"{src.name}: ... and {rest} more",
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Reading files
+# ---------------------------------------------------------------------------
+
+
+def _load_file(table: Table, path: Path) -> tuple[pa.Table | None, list[Diagnostic]]:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [_unreadable(path, str(exc))]
+    if size == 0:
+        return None, [_empty(path)]
+    if path.suffix == ".csv":
+        return _load_csv(table, path)
+    return _load_parquet(table, path)
+
+
+def _empty(path: Path) -> Diagnostic:
+    return Diagnostic.error(
+        "D0005",
+        None,
+        zh=f"{path.name}：文件为空（没有表头行）",
+        en=f"{path.name}: file is empty (no header row)",
+        help_zh=f'文件位于 "{path}"；至少需要一行表头',
+        help_en=f'the file is "{path}"; it needs at least a header row',
+    )
+
+
+def _unreadable(path: Path, why: str) -> Diagnostic:
+    return Diagnostic.error(
+        "D0006",
+        None,
+        zh=f"{path.name}：无法读取文件：{why}",
+        en=f"{path.name}: cannot read the file: {why}",
+        help_zh=f'文件位于 "{path}"',
+        help_en=f'the file is "{path}"',
+    )
+
+
+def _load_parquet(table: Table, path: Path) -> tuple[pa.Table | None, list[Diagnostic]]:
+    try:
+        pf = pq.ParquetFile(path)
+        names = pf.schema_arrow.names
+    except (pa.ArrowException, OSError) as exc:
+        return None, [_unreadable(path, f"not a valid Parquet file ({exc})")]
+    src = _Source(path.name)
+    wanted = [c.name for c in table.columns if c.name in names]
+    try:
+        raw = pf.read(columns=wanted) if wanted else pa.table({})
+    except (pa.ArrowException, OSError) as exc:
+        return None, [_unreadable(path, f"corrupt Parquet data ({exc})")]
+    return _validate(table, raw, names, src)
+
+
+def _scan_bytes(path: Path) -> tuple[str | None, bool, int, int | None]:
+    """One pass over a CSV file: (encoding, has quotes, line count, bad line).
+
+    The encoding is ``utf-8`` when the bytes are valid UTF-8, else ``gb18030``
+    when they decode as that, else ``None`` with the first undecodable line.
+    """
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    utf8_ok = True
+    has_quote = False
+    newlines = 0
+    last = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            if utf8_ok:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+            has_quote = has_quote or b'"' in chunk
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if utf8_ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+    n_lines = newlines + (0 if last == b"\n" else 1)
+    if utf8_ok:
+        return "utf-8", has_quote, n_lines, None
+    gb = codecs.getincrementaldecoder("gb18030")()
+    seen = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            try:
+                gb.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return None, has_quote, n_lines, seen + chunk[: exc.start].count(b"\n") + 1
+            seen += chunk.count(b"\n")
+        try:
+            gb.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return None, has_quote, n_lines, seen + 1
+    return "gb18030", has_quote, n_lines, None
+
+
+def _csv_header(path: Path, encoding: str) -> list[str] | None:
+    with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
+        for record in csv.reader(f):
+            if record:
+                return record
+    return None
+
+
+def _load_csv(table: Table, path: Path) -> tuple[pa.Table | None, list[Diagnostic]]:
+    encoding, has_quote, n_lines, bad_line = _scan_bytes(path)
+    if encoding is None:
+        return None, [_unreadable(path, f"line {bad_line} is neither UTF-8 nor GB18030 text")]
+    try:
+        header = _csv_header(path, encoding)
+    except (csv.Error, OSError) as exc:
+        return None, [_unreadable(path, str(exc))]
+    if header is None:
+        return None, [_empty(path)]
+    wanted = [c.name for c in table.columns if c.name in header]
+    invalid: list[tuple[int | None, int, int]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        invalid.append((row.number, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    def read(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                use_threads=threads, encoding="utf8" if encoding == "utf-8" else encoding
+            ),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=has_quote, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                include_columns=wanted,
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+
+    try:
+        raw = read(True) if wanted else pa.table({})
+        if any(number is None for number, _, _ in invalid):
+            invalid.clear()
+            raw = read(False)  # only a single-threaded read numbers invalid rows
+    except (pa.ArrowException, OSError, UnicodeError) as exc:
+        return None, [_unreadable(path, f"not a valid CSV file ({exc})")]
+    encoding_py = "utf-8-sig" if encoding == "utf-8" else encoding
+    src = _Source(path.name, _CsvLines(path, encoding_py, n_lines, raw.num_rows))
+    if invalid:
+        return None, _field_count_errors(src, invalid, table, header)
+    return _validate(table, raw, header, src)
+
+
+def _field_count_errors(
+    src: _Source,
+    invalid: list[tuple[int | None, int, int]],
+    table: Table,
+    header: list[str],
+) -> list[Diagnostic]:
+    problems = _missing_columns(table, header, src)
+    for number, expected, actual in invalid:
+        line = number or 0
+        problems.append(
+            _Problem(
+                (1, line, 0),
+                Diagnostic.error(
+                    "D0003",
+                    None,
+                    zh=f"{src.name} 文件第 {line} 行：应有 {expected} 个字段，实际有 {actual} 个",
+                    en=f"{src.name} line {line}: expected {expected} fields, found {actual}",
+                    help_zh="含逗号或换行的字段必须用英文双引号括起来",
+                    help_en="fields containing commas or newlines must be enclosed in double quotes",
+                ),
+            )
+        )
+    return _finish(src, problems, [], {})
+
+
+# ---------------------------------------------------------------------------
+# Validation shared by files and in-memory tables
+# ---------------------------------------------------------------------------
+
+
+def _missing_columns(table: Table, names: list[str], src: _Source) -> list[_Problem]:
+    problems = []
+    lowered = {n.lower(): n for n in names}
+    for i, col in enumerate(table.columns):
+        count = names.count(col.name)
+        if count == 1:
+            continue
+        if count > 1:
+            problems.append(
+                _Problem(
+                    (0, i, 0),
+                    Diagnostic.error(
+                        "D0006",
+                        None,
+                        zh=f'{src.name}：列 "{col.name}" 出现了 {count} 次',
+                        en=f'{src.name}: column "{col.name}" appears {count} times',
+                    ),
+                )
+            )
+            continue
+        help_zh = help_en = None
+        if col.label in names:
+            help_zh = f'文件中的列 "{col.label}" 应命名为国家接口名 "{col.name}"'
+            help_en = f'rename column "{col.label}" to its national name "{col.name}"'
+        else:
+            close = difflib.get_close_matches(col.name.lower(), list(lowered), n=1, cutoff=0.6)
+            if close:
+                help_zh = f'是否指 "{lowered[close[0]]}"？'
+                help_en = f'did you mean "{lowered[close[0]]}"?'
+        problems.append(
+            _Problem(
+                (0, i, 0),
+                Diagnostic.error(
+                    "D0002",
+                    None,
+                    zh=f'{src.name}：缺少列 "{col.name}"（{col.label}）',
+                    en=f'{src.name}: missing column "{col.name}"',
+                    help_zh=help_zh,
+                    help_en=help_en,
+                ),
+            )
+        )
+    return problems
+
+
+def _validate(
+    table: Table, raw: pa.Table, names: list[str], src: _Source
+) -> tuple[pa.Table | None, list[Diagnostic]]:
+    """Check columns, convert types and check the key of one table."""
+    problems = _missing_columns(table, names, src)
+    bads: list[_Bad] = []
+    arrays: dict[str, pa.ChunkedArray] = {}
+    failed: set[str] = set()
+    index = {c.name: i for i, c in enumerate(table.columns)}
+    for col in table.columns:
+        if names.count(col.name) != 1:
+            failed.add(col.name)
+            continue
+        data = raw.column(col.name)
+        try:
+            converted, col_bads = _convert(data, col)
+        except _ColumnError as err:
+            failed.add(col.name)
+            problems.append(
+                _Problem(
+                    (0, index[col.name], 1),
+                    Diagnostic.error(
+                        "D0003",
+                        None,
+                        zh=f'{src.name}，列 "{col.name}"：{err.zh}',
+                        en=f'{src.name}, column "{col.name}": {err.en}',
+                    ),
+                )
+            )
+            continue
+        if col_bads:
+            failed.add(col.name)
+            bads.extend(col_bads)
+        arrays[col.name] = converted
+    hidden = 0
+    if table.key and not failed.intersection(table.key):
+        dups, hidden = _duplicate_keys(table, arrays, src)
+        problems.extend(dups)
+    if problems or bads or hidden:
+        return None, _finish(src, problems, bads, index, hidden)
+    schema = arrow_schema(table)
+    return pa.Table.from_arrays([arrays[f.name] for f in schema], schema=schema), []
+
+
+def _duplicate_keys(
+    table: Table, arrays: Mapping[str, pa.ChunkedArray], src: _Source
+) -> tuple[list[_Problem], int]:
+    """Duplicate keys: the first :data:`MAX_PROBLEMS` by row, and how many more."""
+    keys = list(table.key)
+    cols = [arrays[k] for k in keys]
+    n = len(cols[0])
+    if n < 2:
+        return [], 0
+    if len(keys) == 1:
+        # unique() hashes much faster than count_distinct() on 10M distinct strings
+        col = cols[0]
+        distinct = len(pc.unique(col)) - (1 if col.null_count else 0)
+        if distinct == n - col.null_count:
+            return [], 0
+    valid = pc.is_valid(cols[0])
+    for c in cols[1:]:
+        valid = pc.and_(valid, pc.is_valid(c))
+    keyed = pa.table(cols + [pa.array(np.arange(n, dtype=np.int64))], names=keys + ["__row"])
+    keyed = keyed.filter(valid)
+    m = keyed.num_rows
+    if m < 2 or len(keys) > 1 and keyed.group_by(keys).aggregate([]).num_rows == m:
+        return [], 0
+    # Error path: sort by key (stable, so each run keeps row order) and find runs.
+    order = pc.sort_indices(keyed, sort_keys=[(k, "ascending") for k in keys])
+    keyed = keyed.take(order).combine_chunks()
+    same = np.ones(m - 1, dtype=bool)
+    for k in keys:
+        col = keyed.column(k)
+        same &= pc.equal(col.slice(1), col.slice(0, m - 1)).to_numpy(zero_copy_only=False)
+    rows = keyed.column("__row").to_numpy()
+    starts = np.flatnonzero(same & np.concatenate(([True], ~same[:-1])))
+    starts = starts[np.argsort(rows[starts], kind="stable")]
+    problems = []
+    for start in starts[:MAX_PROBLEMS].tolist():
+        run_end = start + 1 + int(np.argmin(np.append(same[start:], False)))
+        count = run_end - start
+        first, second = int(rows[start]), int(rows[start + 1])
+        values = [keyed.column(k)[start].as_py() for k in keys]
+        shown = ", ".join(_quote(v) for v in values)
+        if len(keys) == 1:
+            key_text = f"{keys[0]} = {shown}"
+        else:
+            key_text = f"({', '.join(keys)}) = ({shown})"
+        where_zh, where_en = src.rows([first, second])
+        more_zh = f"（共 {count} 行）" if count > 2 else ""
+        more_en = f" ({count} rows in all)" if count > 2 else ""
+        problems.append(
+            _Problem(
+                (2, first, 0),
+                Diagnostic.error(
+                    "D0004",
+                    None,
+                    zh=f"{src.name}：主键重复 {key_text}：{where_zh}{more_zh}",
+                    en=f"{src.name}: duplicate key {key_text} in {where_en}{more_en}",
+                ),
+            )
+        )
+    return problems, max(0, len(starts) - MAX_PROBLEMS)
+
+
+# ---------------------------------------------------------------------------
+# Type conversion
+# ---------------------------------------------------------------------------
+
+_FLOAT_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_INT_RE = r"^[+-]?\d{1,18}(\.0*)?$"
+_TS_RE = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d+)?)?$"
+_FRACTION_RE = r"\.\d*[1-9]\d*$"
+_TRUE = pa.array(["1", "true", "是"])
+_FALSE = pa.array(["0", "false", "否"])
+
+
+def _convert(raw: pa.ChunkedArray, col: Column) -> tuple[pa.ChunkedArray, list[_Bad]]:
+    """Convert one column to its contract type, listing the values that do not fit."""
+    data = raw
+    t = data.type
+    if pa.types.is_dictionary(t):
+        data = data.cast(t.value_type)
+        t = data.type
+    if pa.types.is_large_string(t) or str(t) == "string_view":
+        data = data.cast(pa.string())
+    elif pa.types.is_binary(t) or pa.types.is_large_binary(t) or str(t) == "binary_view":
+        try:
+            data = data.cast(pa.string())
+        except pa.ArrowInvalid:
+            raise _ColumnError(
+                f"二进制列 ({t}) 不是有效的 UTF-8 文本", f"binary column ({t}) is not valid UTF-8"
+            ) from None
+    if pa.types.is_null(data.type):
+        return pa.chunked_array([pa.nulls(len(data), to_arrow_type(col.dtype))]), []
+    conv = _CONVERTERS.get(col.dtype)
+    if conv is None:
+        raise TypeError(f"column {col.name} has no loadable type ({col.dtype})")
+    return conv(_Ctx(col, raw), data)
+
+
+@attrs.frozen
+class _Ctx:
+    col: Column
+    raw: pa.ChunkedArray
+
+    def bad(self, mask: pa.ChunkedArray | pa.Array, zh: str, en: str) -> list[_Bad]:
+        """The rows where ``mask`` is true (none → ``[]``)."""
+        if not _count_true(mask):
+            return []
+        rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+        return [_Bad(self.col.name, rows, self.raw, zh, en)]
+
+    def unparsable(self, mask: pa.ChunkedArray | pa.Array) -> list[_Bad]:
+        dt = self.col.dtype
+        exp = _EXPECTED.get(dt)
+        zh = f"无法解析为{dt.label}：{{v}}" + (f"（应为 {exp}）" if exp else "")
+        en = f"cannot parse {{v}} as {_EN_TYPE[dt]}" + (f" (expected {exp})" if exp else "")
+        return self.bad(mask, zh, en)
+
+    def wrong_type(self, data: pa.ChunkedArray) -> _ColumnError:
+        dt = self.col.dtype
+        return _ColumnError(
+            f"{data.type} 类型的列无法读取为{dt.label}（{_EN_TYPE[dt]}）",
+            f"a column of type {data.type} cannot be read as {_EN_TYPE[dt]}",
+        )
+
+
+def _lost(before: pa.ChunkedArray, after: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Input not null and output null: the values that failed to parse."""
+    return pc.and_(pc.is_valid(before), pc.is_null(after))
+
+
+def _text(data: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed text, with empty strings as null."""
+    s = pc.utf8_trim_whitespace(data)
+    return pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.string()), s)
+
+
+def _where(mask: pa.ChunkedArray, data: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``data`` where ``mask`` is true, else null."""
+    return pc.if_else(mask, data, pa.scalar(None, data.type))
+
+
+def _to_str(ctx: _Ctx, data: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[_Bad]]:
+    t = data.type
+    if pa.types.is_string(t):
+        return data, []
+    if pa.types.is_integer(t) or (pa.types.is_decimal(t) and t.scale == 0):
+        return data.cast(pa.string()), []
+    if pa.types.is_floating(t):
+        f = data.cast(pa.float64(), safe=False)
+        ok = pc.and_(pc.is_finite(f), pc.equal(pc.floor(f), f))
+        bad = pc.and_(pc.is_valid(f), pc.invert(ok))
+        ints = _where(ok, f).cast(pa.int64(), safe=False)
+        out = ints.cast(pa.string())
+        return out, ctx.bad(bad, "编码不是整数：{v}", "code {v} is not a whole number")
+    raise ctx.wrong_type(data)
+
+
+def _to_float(ctx: _Ctx, data: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[_Bad]]:
+    t = data.type
+    bads: list[_Bad] = []
+    if pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t):
+        out = data.cast(pa.float64(), safe=False)
+    elif pa.types.is_string(t):
+        text = _text(data)
+        try:
+            out = text.cast(pa.float64())
+        except pa.ArrowInvalid:
+            ok = pc.match_substring_regex(text, _FLOAT_RE)
+            out = _cast_each(_where(ok, text), pa.float64())
+            bads += ctx.unparsable(_lost(text, out))
+    else:
+        raise ctx.wrong_type(data)
+    nonfinite = pc.and_(pc.is_valid(out), pc.invert(pc.is_finite(out)))
+    bads += ctx.bad(nonfinite, "不是有限数值：{v}", "{v} is not a finite number")
+    return out, bads
+
+
+def _cast_each(data: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
+    """Cast ``data``; on failure, cast value by value (error path), failures → null."""
+    try:
+        return data.cast(target)
+    except pa.ArrowInvalid:
+        values = []
+        for v in data.to_pylist():
+            try:
+                values.append(pa.scalar(v, pa.string()).cast(target).as_py() if v else None)
+            except pa.ArrowInvalid:
+                values.append(None)
+        return pa.chunked_array([pa.array(values, target)])
+
+
+def _to_int(ctx: _Ctx, data: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[_Bad]]:
+    t = data.type
+    bads: list[_Bad] = []
+    if pa.types.is_integer(t):
+        wide = data
+    elif pa.types.is_floating(t) or pa.types.is_decimal(t):
+        f = data.cast(pa.float64(), safe=False)
+        ok = pc.and_(pc.is_finite(f), pc.equal(pc.floor(f), f))
+        ok = pc.and_(ok, pc.less(pc.abs(f), 2.0**62))
+        bads += ctx.bad(
+            pc.and_(pc.is_valid(f), pc.invert(ok)), "不是整数：{v}", "{v} is not an integer"
+        )
+        wide = _where(ok, f).cast(pa.int64(), safe=False)
+    elif pa.types.is_string(t):
+        text = _text(data)
+        ok = pc.match_substring_regex(text, _INT_RE)
+        digits = pc.replace_substring_regex(_where(ok, text), r"^\+|\.0*$", "")
+        wide = digits.cast(pa.int64())
+        bads += ctx.unparsable(_lost(text, wide))
+    else:
+        raise ctx.wrong_type(data)
+    if t != pa.int32():
+        wide = wide.cast(pa.int64())
+        in_range = pc.and_(pc.greater_equal(wide, _I32_MIN), pc.less_equal(wide, _I32_MAX))
+        out_of_range = pc.invert(pc.fill_null(in_range, True))
+        bads += ctx.bad(out_of_range, "超出 i32 整数范围：{v}", "{v} is out of range for i32")
+        wide = _where(pc.fill_null(in_range, False), wide).cast(pa.int32())
+    return wide, bads
+
+
+def _to_bool(ctx: _Ctx, data: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[_Bad]]:
+    t = data.type
+    if pa.types.is_boolean(t):
+        return data, []
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        num = data.cast(pa.float64(), safe=False)
+        is_true, is_false = pc.equal(num, 1.0), pc.equal(num, 0.0)
+    elif pa.types.is_string(t):
+        text = pc.utf8_lower(_text(data))
+        is_true, is_false = pc.is_in(text, value_set=_TRUE), pc.is_in(text, value_set=_FALSE)
+        num = text
+    else:
+        raise ctx.wrong_type(data)
+    ok = pc.or_(is_true, is_false)
+    out = _where(ok, is_true)
+    return out, ctx.unparsable(_lost(num, out))
+
+
+def _ts_from_text(ctx: _Ctx, data: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[_Bad]]:
+    """Parse text as ``ts`` (second precision); also the first step for ``date``."""
+    text = _text(data)
+    shaped = pc.match_substring_regex(text, _TS_RE)
+    fraction = pc.and_(shaped, pc.match_substring_regex(text, _FRACTION_RE))
+    ok = pc.and_(shaped, pc.invert(fraction))
+    cleaned = pc.replace_substring_regex(_where(ok, text), r"\.0+$", "")
+    try:
+        out = cleaned.cast(pa.timestamp("s"))
+    except pa.ArrowInvalid:
+        out = _ts_lenient(cleaned)
+    bads = ctx.bad(fraction, "时间含有不足一秒的部分：{v}", "timestamp {v} has fractional seconds")
+    return out, bads + ctx.unparsable(pc.and_(_lost(text, out), pc.invert(fraction)))
+
+
+def _ts_lenient(cleaned: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Error path: parse each well-shaped value, nulling calendar-invalid ones."""
+    norm = pc.replace_substring_regex(cleaned, r"^(\d{4}-\d{2}-\d{2})T", r"\1 ")
+    short = pc.equal(pc.utf8_length(norm), 10)
+    norm = pc.if_else(short, pc.binary_join_element_wise(norm, " 00:00:00", ""), norm)
+    parsed = pc.strptime(norm, "%Y-%m-%d %H:%M:%S", "s", error_is_null=True)
+    same = pc.fill_null(pc.equal(parsed.cast(pa.string()), norm), False)
+    return _where(same, parsed)
+
+
+def _to_ts(ctx: _Ctx, data: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[_Bad]]:
+    t = data.type
+    if pa.types.is_timestamp(t):
+        if t.tz is not None:
+            raise _ColumnError(
+                f"时间带有时区 ({t.tz})；数据约定要求不带时区的本地时间",
+                f"timestamps have a time zone ({t.tz}); the contract needs local time "
+                "without a zone",
+            )
+        try:
+            return data.cast(pa.timestamp("s")), []
+        except pa.ArrowInvalid:
+            secs = data.cast(pa.timestamp("s"), safe=False)
+            frac = pc.not_equal(secs.cast(t), data)
+            bads = ctx.bad(
+                frac, "时间含有不足一秒的部分：{v}", "timestamp {v} has fractional seconds"
+            )
+            return secs, bads
+    if pa.types.is_date(t):
+        days, bads = _to_date(ctx, data)
+        return days.cast(pa.timestamp("s")), bads
+    if pa.types.is_string(t):
+        return _ts_from_text(ctx, data)
+    raise ctx.wrong_type(data)
+
+
+def _to_date(ctx: _Ctx, data: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[_Bad]]:
+    t = data.type
+    bads: list[_Bad] = []
+    if pa.types.is_date32(t):
+        return data, []
+    if pa.types.is_date64(t) or pa.types.is_timestamp(t):
+        if pa.types.is_timestamp(t) and t.tz is not None:
+            raise _ColumnError(
+                f"时间带有时区 ({t.tz})；日期列应为 date 类型",
+                f"timestamps have a time zone ({t.tz}); a date column needs dates",
+            )
+        stamps = data
+    elif pa.types.is_string(t):
+        stamps, bads = _ts_from_text(ctx, data)
+    else:
+        raise ctx.wrong_type(data)
+    days = stamps.cast(pa.date32(), safe=False)
+    timed = pc.fill_null(pc.not_equal(days.cast(stamps.type), stamps), False)
+    bads += ctx.bad(timed, "日期含有时间部分：{v}（应为 00:00:00）", "date {v} has a time of day")
+    return days, bads
+
+
+_Converter = Callable[[_Ctx, pa.ChunkedArray], tuple[pa.ChunkedArray, list[_Bad]]]
+_CONVERTERS: dict[DataType, _Converter] = {
+    STR: _to_str,
+    INT: _to_int,
+    FLOAT: _to_float,
+    MONEY: _to_float,
+    BOOL: _to_bool,
+    DATE: _to_date,
+    TIMESTAMP: _to_ts,
+}
