@@ -930,3 +930,87 @@ def test_cli_reads_parquet_and_csv(tmp_path):
     (cdir / "fee.csv").unlink()
     with pytest.raises(FileNotFoundError, match="fee"):
         oracle.main(["--claims", str(cdir), "--kb", str(kdir), "-o", str(out), "--rules", "ZL-03"])
+
+
+# =========================================================================== §0.10 edge readings
+def test_orphan_lines_per_0_10_1():
+    b = (Batch().drug("D3", indication_set="IND", min_hosp_rank=2).code_set("IND", "E11", "E11")
+         .fee("F1", "D3", "VX", list_type="101"))
+    one(b.run("ZD-03"), feedetl_sn="F1", mdtrt_id="VX", fixmedins_code=None)
+    none(b.run("YP-03"))
+
+
+def test_code_set_membership_normalises_codes():
+    b = (Batch().visit("V1").drug("D3", indication_set="IND").code_set("IND", "e11 .2", "E11.2")
+         .diag("V1", "e 11.234").fee("F1", "D3", list_type="101"))
+    none(b.run("ZD-03"))
+    b = (Batch().visit("V1").drug("D3", indication_set="IND").code_set("IND", "E11.2", "E11.2")
+         .diag("V1", "E11.300").fee("F1", "D3", list_type="101"))
+    one(b.run("ZD-03"))
+
+
+def test_yp08_counts_herbs_without_drug_row():
+    b = (Batch().visit("V1").drug("H8", herb_rule="not_single")
+         .fee("F1", "H8", list_type="102").fee("F2", "UNKNOWN", list_type="102"))
+    none(b.run("YP-08"))  # both with null rxno on the same day: 2 herbs
+    b.drug("H7", herb_rule="never").fee("F3", "H7", list_type="102", rxno="R9")
+    one(b.run("YP-08"), feedetl_sn="F3")
+
+
+def test_zl03_lines_take_every_partner():
+    b = (Batch().visit("V1").kb("item_pair", code_a="A1", code_b="B1", period="day")
+         .kb("item_pair", code_a="A2", code_b="B1", period="visit")
+         .fee("F1", "A1", at="03-01 09:00").fee("F3", "A2", at="03-01 07:00")
+         .fee("F4", "A1", at="03-01 10:00").fee("F2", "B1", at="03-01 15:00"))
+    r = one(b.run("ZL-03"), feedetl_sn="F2", lines=["F1", "F2", "F3", "F4"])
+    assert "已收费项目A1" in r["message"]
+
+
+def test_zl08_null_price_sorts_last():
+    b = (Batch().visit("V1").service("SA", is_surgery=True, price_cap_3=1000.0)
+         .service("SB", is_surgery=True, price_cap_3=1000.0)
+         .fee("F1", "SA", amt=900.0, pric=None).fee("F2", "SB", amt=900.0))
+    none(b.run("ZL-08"))  # F2 is main, F1 has no price
+    b.fee("F0", "SA", amt=900.0)  # equal price, smaller sn -> main; F2 is non-main, 900 > 500
+    one(b.run("ZL-08"), feedetl_sn="F2", lines=["F0", "F2"])
+
+
+def test_zl09_refunds_in_total():
+    b = zl09(50.0).fee("F3", "C2", cnt=-1.0, amt=-10.0)
+    none(b.run("ZL-09"))  # T = 100.00
+
+
+def test_zd06_first_invalid_and_null_code():
+    b = (Batch().visit("V1").kb("icd10", icd3="i10", title="x").fee("F1", "X")
+         .diag("V1", "I10.X00", 1).diag("V1", "ZZ", 2).diag("V1", None, 3))
+    r = one(b.run("ZD-06"))
+    assert r["message"] == "诊断编码ZZ无效"
+    b = Batch().visit("V1").kb("icd10", icd3="I10", title="x").fee("F1", "X").diag("V1", None, 2)
+    assert one(b.run("ZD-06"))["message"] == "诊断编码无效"
+
+
+def test_gl07_null_settlement_time_fires():
+    b = Batch().settlement("S1", "V1", setl_time=None).institution("H1")
+    r = one(b.run("GL-07"), setl_id="S1")
+    assert r["message"] == "H1在结算日期无正常状态的定点协议"
+
+
+def test_hosp_lv_outside_codes_rank_0_uses_cap_1():
+    b = (Batch().institution("H1", hosp_lv="99").visit("V1")
+         .service("S4", price_cap_1=10.0, price_cap_3=100.0).fee("F1", "S4", amt=20.0))
+    one(b.run("ZL-04"), vola_amt=10.0)
+    b = (Batch().institution("H1", hosp_lv=None).visit("V1")
+         .drug("D3", min_hosp_rank=1).fee("F1", "D3", list_type="101"))
+    assert one(b.run("YP-03"))["message"].endswith("本机构级别为0")
+
+
+def test_gl06_same_day_transfer_does_not_overlap():
+    b = (Batch().inpatient("A", "03-01 08:00", "03-10 09:00")
+         .inpatient("B", "03-10 10:00", "03-12 09:00", fixmedins_code="H2"))
+    none(b.run("GL-06"))
+
+
+def test_unsettled_visits_do_not_count_for_gl05():
+    b = (Batch().inpatient("V1", "03-01 08:00", "03-10 09:00", settle=False)
+         .visit("V2", "03-02 09:00", med_type="41", fixmedins_code="H2"))
+    none(b.run("GL-05"))

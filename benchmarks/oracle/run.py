@@ -84,8 +84,9 @@ OPTIONAL_TABLES = {"operation", "practitioner", "opsp_reg"}
 SQL_TYPES = {"str": "VARCHAR", "date": "DATE", "ts": "TIMESTAMP", "f64": "DOUBLE",
              "i32": "INTEGER", "bool": "BOOLEAN"}
 
-# The prelude reads these for every rule (hygiene, visit money, derived tables).
-PRELUDE_TABLES = {"fee", "settlement", "visit", "institution", "diagnosis", "code_set"}
+# Hygiene and the fee line -> visit navigation read these for every rule; other tables a rule
+# does not need may be absent (they are then empty).
+PRELUDE_TABLES = {"fee", "settlement", "visit"}
 
 RULE_IDS = [
     "ZL-01", "ZL-02", "ZL-03", "ZL-04", "ZL-05", "ZL-06", "ZL-07", "ZL-08", "ZL-09", "ZL-10",
@@ -314,6 +315,10 @@ def run_oracle(claims: dict[str, pa.Table], kb: dict[str, pa.Table],
         if threads:
             con.execute(f"SET threads = {int(threads)}")
         con.execute("SET preserve_insertion_order = false")
+        try:  # tz-aware timestamps are read as UTC wall time, whatever the machine's zone
+            con.execute("SET TimeZone = 'UTC'")
+        except Exception:  # pragma: no cover - duckdb built without ICU
+            pass
         for name, cols in {**CLAIM_TABLES, **KB_TABLES}.items():
             if name in tables and tables[name] is not None:
                 tbl = tables[name]

@@ -2,13 +2,15 @@
 -- null whose institution I is not null, grouped by (I, medins_list_codg, calendar month of
 -- fee_date); fires when >= min_codes distinct med_list_codg.  Main mapping = the code with the
 -- most charge lines, ties -> smallest code.  Amount = Σamt of the group's lines of other codes.
--- Reading: lines with a null fee_date form no month (they have no month to group by).
+-- Reading: grouping is SQL GROUP BY, so lines with a null fee_date form one group per
+-- (I, medins_list_codg) with a null month (period_start / period_end null), as in ZL-05 / GL-09;
+-- §0.10.2 exempts only LJ-01 and LJ-06.
 WITH cl AS (
     SELECT l.feedetl_sn, l.inst, l.medins_list_codg, l.med_list_codg, l.det_item_fee_sumamt AS amt,
            CAST(date_trunc('month', l.fee_date) AS DATE) AS m
     FROM f AS l
     WHERE l.is_charge AND l.inst IS NOT NULL AND l.medins_list_codg IS NOT NULL
-      AND l.med_list_codg IS NOT NULL AND l.fee_date IS NOT NULL
+      AND l.med_list_codg IS NOT NULL
 ),
 per_code AS (
     SELECT inst, medins_list_codg, m, med_list_codg, count(*) AS n_lines, sum(amt) AS a,
@@ -36,5 +38,6 @@ SELECT 'YP-12' AS rule_id, '医药机构目录对照不一致（疑似串换）'
               '对照', fmt_int(g.n_codes), '个国家编码（主要对照', g.main_code, '）') AS message,
        ls.lines
 FROM g
-JOIN lines AS ls ON ls.inst = g.inst AND ls.medins_list_codg = g.medins_list_codg AND ls.m = g.m
+JOIN lines AS ls ON ls.inst = g.inst AND ls.medins_list_codg = g.medins_list_codg
+                 AND ls.m IS NOT DISTINCT FROM g.m
 WHERE g.n_codes >= {{min_codes}}
