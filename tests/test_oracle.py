@@ -23,8 +23,14 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.oracle import run as oracle  # noqa: E402
 
-ARROW_TYPES = {"str": pa.string(), "date": pa.date32(), "ts": pa.timestamp("ms"),
-               "f64": pa.float64(), "i32": pa.int32(), "bool": pa.bool_()}
+ARROW_TYPES = {
+    "str": pa.string(),
+    "date": pa.date32(),
+    "ts": pa.timestamp("ms"),
+    "f64": pa.float64(),
+    "i32": pa.int32(),
+    "bool": pa.bool_(),
+}
 SCHEMAS = {**oracle.CLAIM_TABLES, **oracle.KB_TABLES}
 
 
@@ -64,8 +70,14 @@ class Batch:
 
     # claims -------------------------------------------------------------
     def person(self, psn_no="P1", **kw):
-        r = dict(psn_no=psn_no, gend="1", brdy=D("1980-01-01"), insutype="310",
-                 insu_admdvs="640104", insu_begn_date=D("2000-01-01"))
+        r = dict(
+            psn_no=psn_no,
+            gend="1",
+            brdy=D("1980-01-01"),
+            insutype="310",
+            insu_admdvs="640104",
+            insu_begn_date=D("2000-01-01"),
+        )
         r.update(kw)
         self.rows["person"].append(r)
         return self
@@ -73,8 +85,16 @@ class Batch:
     def visit(self, mdtrt_id="V1", begn="03-01 08:00", end=None, *, settle=True, **kw):
         b = T(begn)
         e = T(end) if end else b + dt.timedelta(hours=1)
-        r = dict(mdtrt_id=mdtrt_id, psn_no="P1", fixmedins_code="H1", med_type="11",
-                 begntime=b, endtime=e, dscg_way="1", days_rinp_flag_31="0")
+        r = dict(
+            mdtrt_id=mdtrt_id,
+            psn_no="P1",
+            fixmedins_code="H1",
+            med_type="11",
+            begntime=b,
+            endtime=e,
+            dscg_way="1",
+            days_rinp_flag_31="0",
+        )
         r.update(kw)
         self.rows["visit"].append(r)
         if not settle:
@@ -87,12 +107,19 @@ class Batch:
 
     def settlement(self, setl_id, mdtrt_id="V1", **kw):
         vis = self._visit(mdtrt_id)
-        r = dict(setl_id=setl_id, mdtrt_id=mdtrt_id,
-                 psn_no=vis["psn_no"] if vis else "P1",
-                 fixmedins_code=vis["fixmedins_code"] if vis else "H1",
-                 setl_time=vis["endtime"] if vis else T("03-01 10:00"),
-                 medfee_sumamt=100.0, hifp_pay=60.0, fund_pay_sumamt=70.0, acct_pay=0.0,
-                 psn_cash_pay=30.0, vali_flag="1")
+        r = dict(
+            setl_id=setl_id,
+            mdtrt_id=mdtrt_id,
+            psn_no=vis["psn_no"] if vis else "P1",
+            fixmedins_code=vis["fixmedins_code"] if vis else "H1",
+            setl_time=vis["endtime"] if vis else T("03-01 10:00"),
+            medfee_sumamt=100.0,
+            hifp_pay=60.0,
+            fund_pay_sumamt=70.0,
+            acct_pay=0.0,
+            psn_cash_pay=30.0,
+            vali_flag="1",
+        )
         r.update(kw)
         if isinstance(r["setl_time"], str):
             r["setl_time"] = T(r["setl_time"])
@@ -103,26 +130,49 @@ class Batch:
     def fee(self, feedetl_sn, code, mdtrt_id="V1", at=None, amt=10.0, cnt=1.0, **kw):
         vis = self._visit(mdtrt_id)
         when = T(at) if at else (vis["begntime"] if vis else T("03-01 08:00"))
-        r = dict(feedetl_sn=feedetl_sn, mdtrt_id=mdtrt_id, setl_id=None,
-                 psn_no=vis["psn_no"] if vis else "P1", fee_ocur_time=when,
-                 med_list_codg=code, medins_list_codg=code, list_type="201",
-                 med_chrgitm_type="05", cnt=cnt, pric=(amt / cnt if cnt else amt),
-                 det_item_fee_sumamt=amt, bilg_dr_codg="D0", prd_days=None,
-                 dscg_tkdrug_flag="0", rxno=None, vali_flag="1")
+        r = dict(
+            feedetl_sn=feedetl_sn,
+            mdtrt_id=mdtrt_id,
+            setl_id=None,
+            psn_no=vis["psn_no"] if vis else "P1",
+            fee_ocur_time=when,
+            med_list_codg=code,
+            medins_list_codg=code,
+            list_type="201",
+            med_chrgitm_type="05",
+            cnt=cnt,
+            pric=(amt / cnt if cnt else amt),
+            det_item_fee_sumamt=amt,
+            bilg_dr_codg="D0",
+            prd_days=None,
+            dscg_tkdrug_flag="0",
+            rxno=None,
+            vali_flag="1",
+        )
         r.update(kw)
         self.rows["fee"].append(r)
         return self
 
     def diag(self, mdtrt_id, code, srt=1, main=None):
-        self.rows["diagnosis"].append(dict(
-            mdtrt_id=mdtrt_id, diag_srt_no=srt, diag_code=code,
-            maindiag_flag=("1" if (srt == 1 if main is None else main) else "0")))
+        self.rows["diagnosis"].append(
+            dict(
+                mdtrt_id=mdtrt_id,
+                diag_srt_no=srt,
+                diag_code=code,
+                maindiag_flag=("1" if (srt == 1 if main is None else main) else "0"),
+            )
+        )
         return self
 
     # knowledge base -----------------------------------------------------
     def institution(self, code="H1", agreement=True, **kw):
-        r = dict(fixmedins_code=code, fixmedins_name=code, fixmedins_type="1", hosp_lv="01",
-                 admdvs="640104")
+        r = dict(
+            fixmedins_code=code,
+            fixmedins_name=code,
+            fixmedins_type="1",
+            hosp_lv="01",
+            admdvs="640104",
+        )
         r.update(kw)
         self.rows["institution"].append(r)
         if agreement:
@@ -130,9 +180,14 @@ class Batch:
         return self
 
     def agreement(self, code, begn="1900-01-01", end="2100-12-31", stas="1"):
-        self.rows["institution_agreement"].append(dict(
-            fixmedins_code=code, begndate=D(begn) if begn else None,
-            enddate=D(end) if end else None, agre_stas=stas))
+        self.rows["institution_agreement"].append(
+            dict(
+                fixmedins_code=code,
+                begndate=D(begn) if begn else None,
+                enddate=D(end) if end else None,
+                agre_stas=stas,
+            )
+        )
         self.no_auto_inst.add(code)
         return self
 
@@ -143,8 +198,14 @@ class Batch:
         return self
 
     def drug(self, code, **kw):
-        r = dict(med_list_codg=code, drug_name=f"药品{code}", generic_id=f"G-{code}",
-                 route="oral", child_only=False, watch=False)
+        r = dict(
+            med_list_codg=code,
+            drug_name=f"药品{code}",
+            generic_id=f"G-{code}",
+            route="oral",
+            child_only=False,
+            watch=False,
+        )
         r.update(kw)
         self.rows["drug"].append(r)
         return self
@@ -175,16 +236,33 @@ class Batch:
         for v in rows["visit"]:
             if v["psn_no"] not in persons and v["psn_no"] is not None:
                 persons.add(v["psn_no"])
-                rows["person"].append(dict(psn_no=v["psn_no"], gend="1", brdy=D("1980-01-01"),
-                                           insutype="310", insu_begn_date=D("2000-01-01")))
+                rows["person"].append(
+                    dict(
+                        psn_no=v["psn_no"],
+                        gend="1",
+                        brdy=D("1980-01-01"),
+                        insutype="310",
+                        insu_begn_date=D("2000-01-01"),
+                    )
+                )
         # one valid settlement per visit unless told otherwise
         for v in rows["visit"]:
             if v["mdtrt_id"] not in self.no_auto_settle:
-                rows["settlement"].append(dict(
-                    setl_id="S-" + v["mdtrt_id"], mdtrt_id=v["mdtrt_id"], psn_no=v["psn_no"],
-                    fixmedins_code=v["fixmedins_code"], setl_time=v["endtime"],
-                    medfee_sumamt=100.0, hifp_pay=60.0, fund_pay_sumamt=70.0, acct_pay=0.0,
-                    psn_cash_pay=30.0, vali_flag="1"))
+                rows["settlement"].append(
+                    dict(
+                        setl_id="S-" + v["mdtrt_id"],
+                        mdtrt_id=v["mdtrt_id"],
+                        psn_no=v["psn_no"],
+                        fixmedins_code=v["fixmedins_code"],
+                        setl_time=v["endtime"],
+                        medfee_sumamt=100.0,
+                        hifp_pay=60.0,
+                        fund_pay_sumamt=70.0,
+                        acct_pay=0.0,
+                        psn_cash_pay=30.0,
+                        vali_flag="1",
+                    )
+                )
         setl_of = {}
         for s in rows["settlement"]:
             setl_of.setdefault(s["mdtrt_id"], s["setl_id"])
@@ -196,23 +274,35 @@ class Batch:
             c = r["fixmedins_code"]
             if c is not None and c not in insts and c not in self.no_auto_inst:
                 insts.add(c)
-                rows["institution"].append(dict(fixmedins_code=c, fixmedins_name=c,
-                                                fixmedins_type="1", hosp_lv="01",
-                                                admdvs="640104"))
+                rows["institution"].append(
+                    dict(
+                        fixmedins_code=c,
+                        fixmedins_name=c,
+                        fixmedins_type="1",
+                        hosp_lv="01",
+                        admdvs="640104",
+                    )
+                )
         have_agr = {r["fixmedins_code"] for r in rows["institution_agreement"]}
         for r in rows["institution"]:
             if r["fixmedins_code"] not in have_agr and r["fixmedins_code"] not in self.no_auto_inst:
-                rows["institution_agreement"].append(dict(
-                    fixmedins_code=r["fixmedins_code"], begndate=D("1900-01-01"),
-                    enddate=D("2100-12-31"), agre_stas="1"))
+                rows["institution_agreement"].append(
+                    dict(
+                        fixmedins_code=r["fixmedins_code"],
+                        begndate=D("1900-01-01"),
+                        enddate=D("2100-12-31"),
+                        agre_stas="1",
+                    )
+                )
         claims = {n: table(n, rows[n]) for n in oracle.CLAIM_TABLES}
         kb = {n: table(n, rows[n]) for n in oracle.KB_TABLES}
         return claims, kb
 
     def run(self, rule, **params):
         claims, kb = self.tables()
-        out = oracle.run_oracle(claims, kb, rules=[rule],
-                                params={rule: params} if params else None, threads=1)
+        out = oracle.run_oracle(
+            claims, kb, rules=[rule], params={rule: params} if params else None, threads=1
+        )
         return out.to_pylist()
 
 
@@ -230,13 +320,26 @@ def none(rows):
 
 # =========================================================================== 诊疗项目类 (ZL)
 def zl01(gend):
-    return (Batch().person("P1", gend=gend).visit("V1").service("S1", sex_limit="2")
-            .fee("F1", "S1", amt=80.0))
+    return (
+        Batch()
+        .person("P1", gend=gend)
+        .visit("V1")
+        .service("S1", sex_limit="2")
+        .fee("F1", "S1", amt=80.0)
+    )
 
 
 def test_zl01():
-    r = one(zl01("1").run("ZL-01"), feedetl_sn="F1", mdtrt_id="V1", psn_no="P1",
-            fixmedins_code="H1", vola_amt=80.0, lines=["F1"], level="fee")
+    r = one(
+        zl01("1").run("ZL-01"),
+        feedetl_sn="F1",
+        mdtrt_id="V1",
+        psn_no="P1",
+        fixmedins_code="H1",
+        vola_amt=80.0,
+        lines=["F1"],
+        level="fee",
+    )
     assert r["message"] == "项目S1（S1）限女性使用，参保人性别为男"
     assert r["rule_name"] == "医疗服务项目限性别" and r["category"] == "诊疗项目类"
     none(zl01("9").run("ZL-01"))
@@ -248,8 +351,13 @@ def test_zl01_orphan_line_fires_with_null_institution():
 
 
 def zl02(at):
-    return (Batch().person("P1", brdy=D("2010-03-01")).visit("V1", at)
-            .service("S2", max_age=14).fee("F1", "S2", at=at, amt=30.0))
+    return (
+        Batch()
+        .person("P1", brdy=D("2010-03-01"))
+        .visit("V1", at)
+        .service("S2", max_age=14)
+        .fee("F1", "S2", at=at, amt=30.0)
+    )
 
 
 def test_zl02():
@@ -259,8 +367,13 @@ def test_zl02():
 
 
 def zl03(b_at, period="day"):
-    return (Batch().visit("V1").kb("item_pair", code_a="A1", code_b="B1", period=period)
-            .fee("F1", "A1", at="03-01 09:00").fee("F2", "B1", at=b_at, amt=30.0))
+    return (
+        Batch()
+        .visit("V1")
+        .kb("item_pair", code_a="A1", code_b="B1", period=period)
+        .fee("F1", "A1", at="03-01 09:00")
+        .fee("F2", "B1", at=b_at, amt=30.0)
+    )
 
 
 def test_zl03():
@@ -272,8 +385,13 @@ def test_zl03():
 
 
 def zl04(pric):
-    return (Batch().institution("H1", hosp_lv="02").visit("V1").service("S4", price_cap_3=100.0)
-            .fee("F1", "S4", cnt=2.0, amt=2 * pric, pric=pric))
+    return (
+        Batch()
+        .institution("H1", hosp_lv="02")
+        .visit("V1")
+        .service("S4", price_cap_3=100.0)
+        .fee("F1", "S4", cnt=2.0, amt=2 * pric, pric=pric)
+    )
 
 
 def test_zl04():
@@ -283,17 +401,32 @@ def test_zl04():
 
 
 def zl05(refund):
-    b = (Batch().visit("V1").visit("V2", fixmedins_code="H2").service("S5", max_per_day=2.0)
-         .fee("F1", "S5", "V1", cnt=2.0, amt=40.0).fee("F2", "S5", "V2", cnt=1.0, amt=20.0))
+    b = (
+        Batch()
+        .visit("V1")
+        .visit("V2", fixmedins_code="H2")
+        .service("S5", max_per_day=2.0)
+        .fee("F1", "S5", "V1", cnt=2.0, amt=40.0)
+        .fee("F2", "S5", "V2", cnt=1.0, amt=20.0)
+    )
     if refund:
         b.fee("F3", "S5", "V2", cnt=-1.0, amt=-20.0)
     return b
 
 
 def test_zl05():
-    r = one(zl05(False).run("ZL-05"), psn_no="P1", item_code="S5", period_start=D("03-01"),
-            period_end=D("03-01"), vola_amt=20.0, lines=["F1", "F2"], mdtrt_id=None,
-            fixmedins_code=None, level="person")
+    r = one(
+        zl05(False).run("ZL-05"),
+        psn_no="P1",
+        item_code="S5",
+        period_start=D("03-01"),
+        period_end=D("03-01"),
+        vola_amt=20.0,
+        lines=["F1", "F2"],
+        mdtrt_id=None,
+        fixmedins_code=None,
+        level="person",
+    )
     assert r["message"] == "项目S5（S5）2025-03-01合计3，超过单日限定数量2"
     none(zl05(True).run("ZL-05"))
 
@@ -306,15 +439,25 @@ def zl06(last):
 
 
 def test_zl06():
-    r = one(zl06("03-07").run("ZL-06"), period_start=D("03-01"), period_end=D("03-07"),
-            vola_amt=50.0, lines=["F1", "F2", "F3", "F4"], item_code="S6")
+    r = one(
+        zl06("03-07").run("ZL-06"),
+        period_start=D("03-01"),
+        period_end=D("03-07"),
+        vola_amt=50.0,
+        lines=["F1", "F2", "F3", "F4"],
+        item_code="S6",
+    )
     assert r["message"] == "项目S6（S6）2025-03-01至2025-03-07合计4，超过7日内限定数量3"
     none(zl06("03-08").run("ZL-06"))
 
 
 def zl07(cnt):
-    return (Batch().inpatient("V1", "03-01 08:00", "03-05 10:00").service("B", per_day_group="bed")
-            .fee("F1", "B", cnt=cnt, amt=300.0))
+    return (
+        Batch()
+        .inpatient("V1", "03-01 08:00", "03-05 10:00")
+        .service("B", per_day_group="bed")
+        .fee("F1", "B", cnt=cnt, amt=300.0)
+    )
 
 
 def test_zl07():
@@ -324,9 +467,14 @@ def test_zl07():
 
 
 def zl08(p2):
-    return (Batch().visit("V1").service("S8a", is_surgery=True, price_cap_3=3000.0)
-            .service("S8b", is_surgery=True, price_cap_3=1600.0)
-            .fee("F1", "S8a", amt=2000.0).fee("F2", "S8b", amt=p2))
+    return (
+        Batch()
+        .visit("V1")
+        .service("S8a", is_surgery=True, price_cap_3=3000.0)
+        .service("S8b", is_surgery=True, price_cap_3=1600.0)
+        .fee("F1", "S8a", amt=2000.0)
+        .fee("F2", "S8b", amt=p2)
+    )
 
 
 def test_zl08():
@@ -343,18 +491,37 @@ def zl09(a2):
 
 
 def test_zl09():
-    r = one(zl09(50.0).run("ZL-09"), item_code="P9", vola_amt=10.0, lines=["F1", "F2"],
-            period_start=D("03-01"), mdtrt_id="V1", level="visit")
-    assert r["message"] == "2025-03-01分项收取组合项目P9的2个组成项目，合计110.00元，超过组合项目价格100.00元"
+    r = one(
+        zl09(50.0).run("ZL-09"),
+        item_code="P9",
+        vola_amt=10.0,
+        lines=["F1", "F2"],
+        period_start=D("03-01"),
+        mdtrt_id="V1",
+        level="visit",
+    )
+    assert (
+        r["message"]
+        == "2025-03-01分项收取组合项目P9的2个组成项目，合计110.00元，超过组合项目价格100.00元"
+    )
     none(zl09(40.0).run("ZL-09"))
     none(zl09(50.0).fee("F3", "P9", amt=1.0).run("ZL-09"))
 
 
 def zl10(day):
-    return (Batch().visit("V1", day + " 08:00").service("S10", equipment_class="PET-CT")
-            .kb("equipment_licence", fixmedins_code="H1", equipment_class="PET-CT",
-                begndate=D("2024-01-01"), enddate=D("2025-02-28"))
-            .fee("F1", "S10", amt=700.0))
+    return (
+        Batch()
+        .visit("V1", day + " 08:00")
+        .service("S10", equipment_class="PET-CT")
+        .kb(
+            "equipment_licence",
+            fixmedins_code="H1",
+            equipment_class="PET-CT",
+            begndate=D("2024-01-01"),
+            enddate=D("2025-02-28"),
+        )
+        .fee("F1", "S10", amt=700.0)
+    )
 
 
 def test_zl10():
@@ -365,13 +532,24 @@ def test_zl10():
 
 # =========================================================================== 医保管理类 (GL)
 def gl01(medfee):
-    return (Batch().visit("V1", med_type="11")
-            .settlement("S1", "V1", medfee_sumamt=medfee, fund_pay_sumamt=3000.0))
+    return (
+        Batch()
+        .visit("V1", med_type="11")
+        .settlement("S1", "V1", medfee_sumamt=medfee, fund_pay_sumamt=3000.0)
+    )
 
 
 def test_gl01():
-    r = one(gl01(5000.0).run("GL-01"), setl_id="S1", mdtrt_id="V1", psn_no="P1",
-            fixmedins_code="H1", vola_amt=3000.0, lines=[], level="settlement")
+    r = one(
+        gl01(5000.0).run("GL-01"),
+        setl_id="S1",
+        mdtrt_id="V1",
+        psn_no="P1",
+        fixmedins_code="H1",
+        vola_amt=3000.0,
+        lines=[],
+        level="settlement",
+    )
     assert r["message"] == "单次结算医疗费总额5000.00元，达到门诊大额标准5000.00元"
     none(gl01(4999.99).run("GL-01"))
 
@@ -380,8 +558,9 @@ def gl02(last):
     b = Batch()
     for i in range(1, 11):
         b.visit(f"V{i:02d}", f"03-{i:02d} 09:00", med_type="41")
-    return b.visit("V11", last + " 09:00", med_type="41").settlement("S11", "V11",
-                                                                     fund_pay_sumamt=55.5)
+    return b.visit("V11", last + " 09:00", med_type="41").settlement(
+        "S11", "V11", fund_pay_sumamt=55.5
+    )
 
 
 def test_gl02():
@@ -391,17 +570,23 @@ def test_gl02():
 
 
 def gl03(t2, admdvs2="640502"):
-    return (Batch().institution("H1", admdvs="640104").institution("H2", admdvs=admdvs2)
-            .settlement("S1", "VA", fixmedins_code="H1", setl_time="03-01 10:00:00",
-                        fund_pay_sumamt=11.0)
-            .settlement("S2", "VB", fixmedins_code="H2", setl_time=t2, fund_pay_sumamt=22.0))
+    return (
+        Batch()
+        .institution("H1", admdvs="640104")
+        .institution("H2", admdvs=admdvs2)
+        .settlement(
+            "S1", "VA", fixmedins_code="H1", setl_time="03-01 10:00:00", fund_pay_sumamt=11.0
+        )
+        .settlement("S2", "VB", fixmedins_code="H2", setl_time=t2, fund_pay_sumamt=22.0)
+    )
 
 
 def test_gl03():
     rows = gl03("03-01 10:59:59").run("GL-03")
     assert [(r["setl_id"], r["vola_amt"]) for r in rows] == [("S1", 11.0), ("S2", 22.0)]
-    assert rows[0]["message"] == ("2025-03-01 10:00:00在H1结算，与2025-03-01 10:59:59在异地机构H2"
-                                  "的结算S2间隔不足60分钟")
+    assert rows[0]["message"] == (
+        "2025-03-01 10:00:00在H1结算，与2025-03-01 10:59:59在异地机构H2的结算S2间隔不足60分钟"
+    )
     none(gl03("03-01 11:00:00").run("GL-03"))
     none(gl03("03-01 10:59:59", "640181").run("GL-03"))
 
@@ -419,8 +604,11 @@ def test_gl04():
 
 
 def gl05(day, med_type="41", inst="H2"):
-    return (Batch().inpatient("V1", "03-01 08:00", "03-10 09:00", fixmedins_code="H1")
-            .visit("V2", day + " 09:00", med_type=med_type, fixmedins_code=inst))
+    return (
+        Batch()
+        .inpatient("V1", "03-01 08:00", "03-10 09:00", fixmedins_code="H1")
+        .visit("V2", day + " 09:00", med_type=med_type, fixmedins_code=inst)
+    )
 
 
 def test_gl05():
@@ -432,8 +620,11 @@ def test_gl05():
 
 
 def gl06(b_adm):
-    return (Batch().inpatient("A", "03-01 08:00", "03-10 09:00", fixmedins_code="H1")
-            .inpatient("B", b_adm + " 08:00", "03-15 09:00", fixmedins_code="H2"))
+    return (
+        Batch()
+        .inpatient("A", "03-01 08:00", "03-10 09:00", fixmedins_code="H1")
+        .inpatient("B", b_adm + " 08:00", "03-15 09:00", fixmedins_code="H2")
+    )
 
 
 def test_gl06():
@@ -443,8 +634,12 @@ def test_gl06():
 
 
 def gl07(t):
-    return (Batch().institution("H1", agreement=False).agreement("H1", "2025-01-01", "2025-06-30")
-            .settlement("S1", "V1", fixmedins_code="H1", setl_time=t, fund_pay_sumamt=88.0))
+    return (
+        Batch()
+        .institution("H1", agreement=False)
+        .agreement("H1", "2025-01-01", "2025-06-30")
+        .settlement("S1", "V1", fixmedins_code="H1", setl_time=t, fund_pay_sumamt=88.0)
+    )
 
 
 def test_gl07():
@@ -456,8 +651,13 @@ def test_gl07():
 def gl08(t8):
     b = Batch().institution("PH", fixmedins_type="2")
     for i in range(7):
-        b.settlement(f"S{i + 1}", f"V{i + 1}", psn_no=f"P{i + 1}", fixmedins_code="PH",
-                     setl_time=f"03-01 10:0{i}:00")
+        b.settlement(
+            f"S{i + 1}",
+            f"V{i + 1}",
+            psn_no=f"P{i + 1}",
+            fixmedins_code="PH",
+            setl_time=f"03-01 10:0{i}:00",
+        )
     return b.settlement("S8", "V8", psn_no="P8", fixmedins_code="PH", setl_time=t8)
 
 
@@ -470,14 +670,22 @@ def test_gl08():
 def gl09(n):
     b = Batch()
     for i in range(n):
-        b.fee(f"F{i:03d}", "X", f"V{i:03d}", at="03-01 09:00", psn_no=f"P{i:03d}", bilg_dr_codg="D1")
+        b.fee(
+            f"F{i:03d}", "X", f"V{i:03d}", at="03-01 09:00", psn_no=f"P{i:03d}", bilg_dr_codg="D1"
+        )
     b.fee("FX", "X", "V000", at="03-01 10:00", psn_no="P000", bilg_dr_codg="D1")
     return b
 
 
 def test_gl09():
-    r = one(gl09(101).run("GL-09"), dr_codg="D1", period_start=D("03-01"), vola_amt=0.0,
-            psn_no=None, level="doctor")
+    r = one(
+        gl09(101).run("GL-09"),
+        dr_codg="D1",
+        period_start=D("03-01"),
+        vola_amt=0.0,
+        psn_no=None,
+        level="doctor",
+    )
     assert len(r["lines"]) == 102
     assert r["message"] == "医师D1在2025-03-01开单服务参保人101人，超过100人"
     none(gl09(100).run("GL-09"))
@@ -492,18 +700,31 @@ def gl10(jul, jan_day="01-01"):
 
 
 def test_gl10():
-    r = one(gl10(70000.0).run("GL-10"), fixmedins_code="H1", period_start=D("07-01"),
-            period_end=D("07-31"), vola_amt=60000.0, lines=["F3"], level="institution")
-    assert r["message"] == "H12025-07-01至2025-07-31重点药品耗材费用70000.00元，前6个月月均10000.00元"
+    r = one(
+        gl10(70000.0).run("GL-10"),
+        fixmedins_code="H1",
+        period_start=D("07-01"),
+        period_end=D("07-31"),
+        vola_amt=60000.0,
+        lines=["F3"],
+        level="institution",
+    )
+    assert (
+        r["message"] == "H12025-07-01至2025-07-31重点药品耗材费用70000.00元，前6个月月均10000.00元"
+    )
     none(gl10(59999.99).run("GL-10"))
     none(gl10(70000.0, jan_day="01-02").run("GL-10"))
 
 
 # =========================================================================== 临床诊断类 (ZD)
 def zd01(gend, main=True):
-    b = (Batch().person("P1", gend=gend).visit("V1", settle=False)
-         .settlement("S1", "V1", fund_pay_sumamt=1200.0)
-         .code_set("sex_female_only", "O00", "O99"))
+    b = (
+        Batch()
+        .person("P1", gend=gend)
+        .visit("V1", settle=False)
+        .settlement("S1", "V1", fund_pay_sumamt=1200.0)
+        .code_set("sex_female_only", "O00", "O99")
+    )
     if main:
         return b.diag("V1", "O80.000", 1)
     return b.diag("V1", "I10.X00", 1).diag("V1", "o80.000", 2)
@@ -518,8 +739,13 @@ def test_zd01():
 
 
 def zd02(begn):
-    return (Batch().person("P1", brdy=D("03-01")).visit("V1", begn)
-            .code_set("age_newborn", "P00", "P96").diag("V1", "P59.900"))
+    return (
+        Batch()
+        .person("P1", brdy=D("03-01"))
+        .visit("V1", begn)
+        .code_set("age_newborn", "P00", "P96")
+        .diag("V1", "P59.900")
+    )
 
 
 def test_zd02():
@@ -529,8 +755,14 @@ def test_zd02():
 
 
 def zd03(extra=None):
-    b = (Batch().visit("V1").drug("D3", indication_set="IND_D3").code_set("IND_D3", "E11", "E11")
-         .diag("V1", "I10.X00").fee("F1", "D3", amt=45.0, list_type="101"))
+    b = (
+        Batch()
+        .visit("V1")
+        .drug("D3", indication_set="IND_D3")
+        .code_set("IND_D3", "E11", "E11")
+        .diag("V1", "I10.X00")
+        .fee("F1", "D3", amt=45.0, list_type="101")
+    )
     if extra:
         b.diag("V1", extra, 2)
     return b
@@ -541,13 +773,19 @@ def test_zd03():
     assert r["message"] == "药品D3（D3）限适应症IND_D3，本次就诊无相应诊断"
     none(zd03("E11.900").run("ZD-03"))
     # a missing set never fires
-    b = (Batch().visit("V1").drug("D3", indication_set="NOPE").fee("F1", "D3", list_type="101"))
+    b = Batch().visit("V1").drug("D3", indication_set="NOPE").fee("F1", "D3", list_type="101")
     none(b.run("ZD-03"))
 
 
 def zd04(code):
-    return (Batch().visit("V1").service("S4", item_name="糖化血红蛋白", indication_set="IND_HBA1C")
-            .code_set("IND_HBA1C", "E10", "E14").diag("V1", code).fee("F1", "S4", amt=12.0))
+    return (
+        Batch()
+        .visit("V1")
+        .service("S4", item_name="糖化血红蛋白", indication_set="IND_HBA1C")
+        .code_set("IND_HBA1C", "E10", "E14")
+        .diag("V1", code)
+        .fee("F1", "S4", amt=12.0)
+    )
 
 
 def test_zd04():
@@ -557,10 +795,15 @@ def test_zd04():
 
 
 def zd05(code):
-    return (Batch().visit("V1").material("M5", device_class="冠脉支架")
-            .kb("device_rule", device_class="冠脉支架", required_set="DEV_STENT")
-            .code_set("DEV_STENT", "I20", "I25").diag("V1", code)
-            .fee("F1", "M5", amt=5800.0, list_type="301"))
+    return (
+        Batch()
+        .visit("V1")
+        .material("M5", device_class="冠脉支架")
+        .kb("device_rule", device_class="冠脉支架", required_set="DEV_STENT")
+        .code_set("DEV_STENT", "I20", "I25")
+        .diag("V1", code)
+        .fee("F1", "M5", amt=5800.0, list_type="301")
+    )
 
 
 def test_zd05():
@@ -570,7 +813,12 @@ def test_zd05():
 
 
 def zd06(code, fee_flag="1"):
-    b = Batch().visit("V1").kb("icd10", icd3="I10", title="高血压").fee("F1", "X", vali_flag=fee_flag)
+    b = (
+        Batch()
+        .visit("V1")
+        .kb("icd10", icd3="I10", title="高血压")
+        .fee("F1", "X", vali_flag=fee_flag)
+    )
     if code:
         b.diag("V1", code)
     return b
@@ -586,10 +834,13 @@ def test_zd06():
 
 
 def zd07(generic):
-    return (Batch().visit("V1", med_type="14", dise_codg="M03900")
-            .kb("opsp_scope", dise_codg="M03900", generic_id="G-AML")
-            .drug("DM", drug_name="二甲双胍", generic_id=generic)
-            .fee("F1", "DM", list_type="101"))
+    return (
+        Batch()
+        .visit("V1", med_type="14", dise_codg="M03900")
+        .kb("opsp_scope", dise_codg="M03900", generic_id="G-AML")
+        .drug("DM", drug_name="二甲双胍", generic_id=generic)
+        .fee("F1", "DM", list_type="101")
+    )
 
 
 def test_zd07():
@@ -600,8 +851,13 @@ def test_zd07():
 
 # =========================================================================== 药品类 (YP)
 def yp01(gend):
-    return (Batch().person("P1", gend=gend).visit("V1")
-            .drug("D1", drug_name="比卡鲁胺", sex_limit="1").fee("F1", "D1", amt=96.0, list_type="101"))
+    return (
+        Batch()
+        .person("P1", gend=gend)
+        .visit("V1")
+        .drug("D1", drug_name="比卡鲁胺", sex_limit="1")
+        .fee("F1", "D1", amt=96.0, list_type="101")
+    )
 
 
 def test_yp01():
@@ -611,8 +867,13 @@ def test_yp01():
 
 
 def yp02(day):
-    return (Batch().person("P1", brdy=D("2007-03-01")).visit("V1", day + " 09:00")
-            .drug("D2", child_only=True).fee("F1", "D2", list_type="101"))
+    return (
+        Batch()
+        .person("P1", brdy=D("2007-03-01"))
+        .visit("V1", day + " 09:00")
+        .drug("D2", child_only=True)
+        .fee("F1", "D2", list_type="101")
+    )
 
 
 def test_yp02():
@@ -622,8 +883,13 @@ def test_yp02():
 
 
 def yp03(lv):
-    return (Batch().institution("H1", hosp_lv=lv).visit("V1").drug("D3", min_hosp_rank=2)
-            .fee("F1", "D3", list_type="101"))
+    return (
+        Batch()
+        .institution("H1", hosp_lv=lv)
+        .visit("V1")
+        .drug("D3", min_hosp_rank=2)
+        .fee("F1", "D3", list_type="101")
+    )
 
 
 def test_yp03():
@@ -633,8 +899,12 @@ def test_yp03():
 
 
 def yp04(med_type):
-    return (Batch().visit("V1", med_type=med_type).drug("D4", med_type_scope="inpatient")
-            .fee("F1", "D4", list_type="101"))
+    return (
+        Batch()
+        .visit("V1", med_type=med_type)
+        .drug("D4", med_type_scope="inpatient")
+        .fee("F1", "D4", list_type="101")
+    )
 
 
 def test_yp04():
@@ -644,8 +914,13 @@ def test_yp04():
 
 
 def yp05(insutype="310", med_type="11"):
-    return (Batch().person("P1", insutype=insutype).visit("V1", med_type=med_type)
-            .drug("D5", insutype_only="maternity").fee("F1", "D5", list_type="101"))
+    return (
+        Batch()
+        .person("P1", insutype=insutype)
+        .visit("V1", med_type=med_type)
+        .drug("D5", insutype_only="maternity")
+        .fee("F1", "D5", list_type="101")
+    )
 
 
 def test_yp05():
@@ -658,8 +933,9 @@ def test_yp05():
 def yp06(third):
     b = Batch().drug("DG", generic_id="G", course_max_days=30)
     for i, (day, amt) in enumerate([("01-01", 10.0), ("01-15", 10.0), (third, 140.0)], 1):
-        b.visit(f"V{i}", day + " 09:00").fee(f"F{i}", "DG", f"V{i}", amt=amt, prd_days=14.0,
-                                             list_type="101")
+        b.visit(f"V{i}", day + " 09:00").fee(
+            f"F{i}", "DG", f"V{i}", amt=amt, prd_days=14.0, list_type="101"
+        )
     return b
 
 
@@ -670,10 +946,15 @@ def test_yp06():
 
 
 def yp07(first_day):
-    return (Batch().visit("V1", "06-30 09:00").visit("V0", first_day + " 09:00")
-            .drug("D2L", line_role="second", line_group="G-AB")
-            .drug("D1L", line_role="first", line_group="G-AB")
-            .fee("F0", "D1L", "V0", list_type="101").fee("F1", "D2L", "V1", list_type="101"))
+    return (
+        Batch()
+        .visit("V1", "06-30 09:00")
+        .visit("V0", first_day + " 09:00")
+        .drug("D2L", line_role="second", line_group="G-AB")
+        .drug("D1L", line_role="first", line_group="G-AB")
+        .fee("F0", "D1L", "V0", list_type="101")
+        .fee("F1", "D2L", "V1", list_type="101")
+    )
 
 
 def test_yp07():
@@ -683,8 +964,12 @@ def test_yp07():
 
 
 def yp08(second_herb):
-    b = (Batch().visit("V1").drug("H8", drug_name="某饮片", herb_rule="not_single")
-         .fee("F1", "H8", list_type="102", rxno="R1"))
+    b = (
+        Batch()
+        .visit("V1")
+        .drug("H8", drug_name="某饮片", herb_rule="not_single")
+        .fee("F1", "H8", list_type="102", rxno="R1")
+    )
     if second_herb:
         b.fee("F2", "H9", list_type="102", rxno="R1")
     return b
@@ -697,8 +982,12 @@ def test_yp08():
 
 
 def yp09(days):
-    return (Batch().visit("V1", med_type="11").drug("D9")
-            .fee("F1", "D9", amt=80.0, prd_days=days, list_type="101"))
+    return (
+        Batch()
+        .visit("V1", med_type="11")
+        .drug("D9")
+        .fee("F1", "D9", amt=80.0, prd_days=days, list_type="101")
+    )
 
 
 def test_yp09():
@@ -708,8 +997,12 @@ def test_yp09():
 
 
 def yp10(days, flag="0"):
-    return (Batch().inpatient("V1", "03-01 08:00", "03-06 09:00").drug("D10", route="oral")
-            .fee("F1", "D10", amt=60.0, prd_days=days, dscg_tkdrug_flag=flag, list_type="101"))
+    return (
+        Batch()
+        .inpatient("V1", "03-01 08:00", "03-06 09:00")
+        .drug("D10", route="oral")
+        .fee("F1", "D10", amt=60.0, prd_days=days, dscg_tkdrug_flag=flag, list_type="101")
+    )
 
 
 def test_yp10():
@@ -722,10 +1015,15 @@ def test_yp10():
 
 
 def yp11(day2):
-    return (Batch().visit("V1", "03-01 09:00", med_type="41").visit("V2", day2 + " 09:00", med_type="41")
-            .drug("DA", generic_id="g").drug("DB", generic_id="g")
-            .fee("F1", "DA", "V1", prd_days=10.0, list_type="101")
-            .fee("F2", "DB", "V2", amt=35.0, list_type="101"))
+    return (
+        Batch()
+        .visit("V1", "03-01 09:00", med_type="41")
+        .visit("V2", day2 + " 09:00", med_type="41")
+        .drug("DA", generic_id="g")
+        .drug("DB", generic_id="g")
+        .fee("F1", "DA", "V1", prd_days=10.0, list_type="101")
+        .fee("F2", "DB", "V2", amt=35.0, list_type="101")
+    )
 
 
 def test_yp11():
@@ -742,24 +1040,41 @@ def yp12(x2_day):
 
 
 def test_yp12():
-    r = one(yp12("03-20").run("YP-12"), fixmedins_code="H1", item_code="H-001",
-            period_start=D("03-01"), period_end=D("03-31"), vola_amt=25.0,
-            lines=["F1", "F2", "F3", "F4"], level="institution")
+    r = one(
+        yp12("03-20").run("YP-12"),
+        fixmedins_code="H1",
+        item_code="H-001",
+        period_start=D("03-01"),
+        period_end=D("03-31"),
+        vola_amt=25.0,
+        lines=["F1", "F2", "F3", "F4"],
+        level="institution",
+    )
     assert r["message"] == "H1院内编码H-001在2025-03-01至2025-03-31对照2个国家编码（主要对照X1）"
     none(yp12("04-01").run("YP-12"))
-    b = (Batch().visit("V1").fee("F1", "X2", medins_list_codg="H").fee("F2", "X2", medins_list_codg="H")
-         .fee("F3", "X1", medins_list_codg="H").fee("F4", "X1", medins_list_codg="H", amt=7.0))
+    b = (
+        Batch()
+        .visit("V1")
+        .fee("F1", "X2", medins_list_codg="H")
+        .fee("F2", "X2", medins_list_codg="H")
+        .fee("F3", "X1", medins_list_codg="H")
+        .fee("F4", "X1", medins_list_codg="H", amt=7.0)
+    )
     r = one(b.run("YP-12"), vola_amt=20.0)
     assert r["message"].endswith("（主要对照X1）")
 
 
 # =========================================================================== 临床路径类 (LJ)
 def lj01(v2_adm="03-25", flag="0"):
-    return (Batch().inpatient("V1", "03-01 08:00", "03-10 09:00", days_rinp_flag_31=flag)
-            .inpatient("V2", v2_adm + " 08:00", "03-30 09:00", settle=False)
-            .settlement("S2", "V2", hifp_pay=6000.0)
-            .diag("V1", "I63.900").diag("V2", "I63.800")
-            .code_set("planned_readmission", "Z51", "Z51"))
+    return (
+        Batch()
+        .inpatient("V1", "03-01 08:00", "03-10 09:00", days_rinp_flag_31=flag)
+        .inpatient("V2", v2_adm + " 08:00", "03-30 09:00", settle=False)
+        .settlement("S2", "V2", hifp_pay=6000.0)
+        .diag("V1", "I63.900")
+        .diag("V2", "I63.800")
+        .code_set("planned_readmission", "Z51", "Z51")
+    )
 
 
 def test_lj01():
@@ -770,9 +1085,12 @@ def test_lj01():
 
 
 def lj02(busy_0303=False):
-    b = (Batch().inpatient("V1", "03-01 08:00", "03-06 09:00")
-         .fee("F1a", "EX", at="03-01 09:00", med_chrgitm_type="04")
-         .fee("F1b", "DR", at="03-01 10:00", med_chrgitm_type="09"))
+    b = (
+        Batch()
+        .inpatient("V1", "03-01 08:00", "03-06 09:00")
+        .fee("F1a", "EX", at="03-01 09:00", med_chrgitm_type="04")
+        .fee("F1b", "DR", at="03-01 10:00", med_chrgitm_type="09")
+    )
     for d in ["03-02", "03-03", "03-04"]:
         b.fee(f"B{d}", "BED", at=d + " 09:00", amt=40.0, med_chrgitm_type="01")
         b.fee(f"N{d}", "NUR", at=d + " 10:00", amt=20.0, med_chrgitm_type="07")
@@ -792,9 +1110,13 @@ def test_lj02():
 
 
 def lj03(end):
-    return (Batch().inpatient("V1", "03-01 08:00", end + " 09:00", settle=False)
-            .settlement("S1", "V1", medfee_sumamt=32000.0).diag("V1", "I63.900")
-            .kb("pathway", icd3="I63", std_los_days=10.0, std_cost=1.0))
+    return (
+        Batch()
+        .inpatient("V1", "03-01 08:00", end + " 09:00", settle=False)
+        .settlement("S1", "V1", medfee_sumamt=32000.0)
+        .diag("V1", "I63.900")
+        .kb("pathway", icd3="I63", std_los_days=10.0, std_cost=1.0)
+    )
 
 
 def test_lj03():
@@ -804,11 +1126,14 @@ def test_lj03():
 
 
 def lj04(exam2=300.0, dscg_way="1"):
-    return (Batch().inpatient("V1", "03-01 08:00", "03-04 09:00", dscg_way=dscg_way, settle=False)
-            .settlement("S1", "V1", hifp_pay=700.0)
-            .fee("F1", "E1", amt=300.0, med_chrgitm_type="03")
-            .fee("F2", "E2", amt=exam2, med_chrgitm_type="04")
-            .fee("F3", "T1", amt=1000.0 - 300.0 - exam2, med_chrgitm_type="05"))
+    return (
+        Batch()
+        .inpatient("V1", "03-01 08:00", "03-04 09:00", dscg_way=dscg_way, settle=False)
+        .settlement("S1", "V1", hifp_pay=700.0)
+        .fee("F1", "E1", amt=300.0, med_chrgitm_type="03")
+        .fee("F2", "E2", amt=exam2, med_chrgitm_type="04")
+        .fee("F3", "T1", amt=1000.0 - 300.0 - exam2, med_chrgitm_type="05")
+    )
 
 
 def test_lj04():
@@ -819,14 +1144,19 @@ def test_lj04():
 
 
 def lj05(at, flag="0"):
-    return (Batch().inpatient("V1", "03-01 10:00:00", "03-05 10:00:00")
-            .fee("F1", "X", at=at, amt=33.0, dscg_tkdrug_flag=flag))
+    return (
+        Batch()
+        .inpatient("V1", "03-01 10:00:00", "03-05 10:00:00")
+        .fee("F1", "X", at=at, amt=33.0, dscg_tkdrug_flag=flag)
+    )
 
 
 def test_lj05():
     r = one(lj05("03-06 10:00:01").run("LJ-05"), feedetl_sn="F1", vola_amt=33.0)
-    assert r["message"] == ("费用发生时间2025-03-06 10:00:01晚于出院时间24小时以上"
-                            "（住院期间2025-03-01 10:00:00至2025-03-05 10:00:00）")
+    assert r["message"] == (
+        "费用发生时间2025-03-06 10:00:01晚于出院时间24小时以上"
+        "（住院期间2025-03-01 10:00:00至2025-03-05 10:00:00）"
+    )
     r = one(lj05("03-01 09:59:59").run("LJ-05"))
     assert r["message"].startswith("费用发生时间2025-03-01 09:59:59早于入院时间")
     none(lj05("03-06 10:00:00").run("LJ-05"))
@@ -847,33 +1177,52 @@ def lj06(p5_brdy="1960-03-01"):
 def test_lj06():
     rows = lj06().run("LJ-06")
     assert [(r["mdtrt_id"], r["vola_amt"]) for r in rows] == [
-        ("V1", 100.0), ("V2", 200.0), ("V3", 300.0), ("V4", 400.0), ("V5", 500.0)]
+        ("V1", 100.0),
+        ("V2", 200.0),
+        ("V3", 300.0),
+        ("V4", 400.0),
+        ("V5", 500.0),
+    ]
     assert rows[0]["message"] == "H1于2025-03-01收治5名60岁及以上主诊断同属J18的住院患者"
     none(lj06("1965-03-02").run("LJ-06"))
 
 
 def lj07(day2):
-    return (Batch().visit("V1", "03-01 09:00", fixmedins_code="H1")
-            .visit("V2", day2 + " 10:00", fixmedins_code="H2")
-            .service("CT", item_name="头颅CT", exam_group="CT-头颅")
-            .fee("F1", "CT", "V1").fee("F2", "CT", "V2", amt=260.0))
+    return (
+        Batch()
+        .visit("V1", "03-01 09:00", fixmedins_code="H1")
+        .visit("V2", day2 + " 10:00", fixmedins_code="H2")
+        .service("CT", item_name="头颅CT", exam_group="CT-头颅")
+        .fee("F1", "CT", "V1")
+        .fee("F2", "CT", "V2", amt=260.0)
+    )
 
 
 def test_lj07():
-    r = one(lj07("03-31").run("LJ-07"), feedetl_sn="F2", fixmedins_code="H2", vola_amt=260.0,
-            lines=["F1", "F2"])
+    r = one(
+        lj07("03-31").run("LJ-07"),
+        feedetl_sn="F2",
+        fixmedins_code="H2",
+        vola_amt=260.0,
+        lines=["F1", "F2"],
+    )
     assert r["message"] == "头颅CT（CT-头颅）距上次同类检查（2025-03-01 09:00:00，H1）不足30天"
     none(lj07("04-01").run("LJ-07"))
 
 
 # =========================================================================== conventions & runner
 def test_hygiene_drops_cancelled_lines_and_settlements():
-    b = (Batch().person("P1", gend="1").visit("V1", settle=False)
-         .settlement("S1", "V1", vali_flag="0").service("S1x", sex_limit="2")
-         .fee("F1", "S1x", setl_id="S1")                 # names a cancelled settlement
-         .fee("F2", "S1x", vali_flag="0")                # cancelled line
-         .fee("F3", "S1x", vali_flag=None, setl_id="S9")  # null flag is kept
-         .fee("F4", "S1x", cnt=-1.0, amt=-10.0))         # refund: never flagged at fee level
+    b = (
+        Batch()
+        .person("P1", gend="1")
+        .visit("V1", settle=False)
+        .settlement("S1", "V1", vali_flag="0")
+        .service("S1x", sex_limit="2")
+        .fee("F1", "S1x", setl_id="S1")  # names a cancelled settlement
+        .fee("F2", "S1x", vali_flag="0")  # cancelled line
+        .fee("F3", "S1x", vali_flag=None, setl_id="S9")  # null flag is kept
+        .fee("F4", "S1x", cnt=-1.0, amt=-10.0)
+    )  # refund: never flagged at fee level
     rows = b.run("ZL-01")
     assert [r["feedetl_sn"] for r in rows] == ["F3"]
 
@@ -912,9 +1261,16 @@ def test_cli_reads_parquet_and_csv(tmp_path):
         if name == "operation":
             continue  # optional table absent
         if name == "fee":  # CSV with contract text formats
-            tbl = tbl.set_column(tbl.schema.get_field_index("fee_ocur_time"), "fee_ocur_time",
-                                 pa.array([x.strftime("%Y-%m-%d %H:%M:%S")
-                                           for x in tbl.column("fee_ocur_time").to_pylist()]))
+            tbl = tbl.set_column(
+                tbl.schema.get_field_index("fee_ocur_time"),
+                "fee_ocur_time",
+                pa.array(
+                    [
+                        x.strftime("%Y-%m-%d %H:%M:%S")
+                        for x in tbl.column("fee_ocur_time").to_pylist()
+                    ]
+                ),
+            )
             pcsv.write_csv(tbl, cdir / "fee.csv")
         else:
             pq.write_table(tbl, cdir / f"{name}.parquet")
@@ -923,10 +1279,27 @@ def test_cli_reads_parquet_and_csv(tmp_path):
             continue
         pq.write_table(tbl, kdir / f"{name}.parquet")
     out = tmp_path / "out.parquet"
-    assert oracle.main(["--claims", str(cdir), "--kb", str(kdir), "-o", str(out),
-                        "--rules", "ZL-03", "--threads", "1"]) == 0
+    assert (
+        oracle.main(
+            [
+                "--claims",
+                str(cdir),
+                "--kb",
+                str(kdir),
+                "-o",
+                str(out),
+                "--rules",
+                "ZL-03",
+                "--threads",
+                "1",
+            ]
+        )
+        == 0
+    )
     rows = pq.read_table(out).to_pylist()
-    assert [(r["feedetl_sn"], r["lines"], r["vola_amt"]) for r in rows] == [("F2", ["F1", "F2"], 30.0)]
+    assert [(r["feedetl_sn"], r["lines"], r["vola_amt"]) for r in rows] == [
+        ("F2", ["F1", "F2"], 30.0)
+    ]
     (cdir / "fee.csv").unlink()
     with pytest.raises(FileNotFoundError, match="fee"):
         oracle.main(["--claims", str(cdir), "--kb", str(kdir), "-o", str(out), "--rules", "ZL-03"])
@@ -934,42 +1307,74 @@ def test_cli_reads_parquet_and_csv(tmp_path):
 
 # =========================================================================== §0.10 edge readings
 def test_orphan_lines_per_0_10_1():
-    b = (Batch().drug("D3", indication_set="IND", min_hosp_rank=2).code_set("IND", "E11", "E11")
-         .fee("F1", "D3", "VX", list_type="101"))
+    b = (
+        Batch()
+        .drug("D3", indication_set="IND", min_hosp_rank=2)
+        .code_set("IND", "E11", "E11")
+        .fee("F1", "D3", "VX", list_type="101")
+    )
     one(b.run("ZD-03"), feedetl_sn="F1", mdtrt_id="VX", fixmedins_code=None)
     none(b.run("YP-03"))
 
 
 def test_code_set_membership_normalises_codes():
-    b = (Batch().visit("V1").drug("D3", indication_set="IND").code_set("IND", "e11 .2", "E11.2")
-         .diag("V1", "e 11.234").fee("F1", "D3", list_type="101"))
+    b = (
+        Batch()
+        .visit("V1")
+        .drug("D3", indication_set="IND")
+        .code_set("IND", "e11 .2", "E11.2")
+        .diag("V1", "e 11.234")
+        .fee("F1", "D3", list_type="101")
+    )
     none(b.run("ZD-03"))
-    b = (Batch().visit("V1").drug("D3", indication_set="IND").code_set("IND", "E11.2", "E11.2")
-         .diag("V1", "E11.300").fee("F1", "D3", list_type="101"))
+    b = (
+        Batch()
+        .visit("V1")
+        .drug("D3", indication_set="IND")
+        .code_set("IND", "E11.2", "E11.2")
+        .diag("V1", "E11.300")
+        .fee("F1", "D3", list_type="101")
+    )
     one(b.run("ZD-03"))
 
 
 def test_yp08_counts_herbs_without_drug_row():
-    b = (Batch().visit("V1").drug("H8", herb_rule="not_single")
-         .fee("F1", "H8", list_type="102").fee("F2", "UNKNOWN", list_type="102"))
+    b = (
+        Batch()
+        .visit("V1")
+        .drug("H8", herb_rule="not_single")
+        .fee("F1", "H8", list_type="102")
+        .fee("F2", "UNKNOWN", list_type="102")
+    )
     none(b.run("YP-08"))  # both with null rxno on the same day: 2 herbs
     b.drug("H7", herb_rule="never").fee("F3", "H7", list_type="102", rxno="R9")
     one(b.run("YP-08"), feedetl_sn="F3")
 
 
 def test_zl03_lines_take_every_partner():
-    b = (Batch().visit("V1").kb("item_pair", code_a="A1", code_b="B1", period="day")
-         .kb("item_pair", code_a="A2", code_b="B1", period="visit")
-         .fee("F1", "A1", at="03-01 09:00").fee("F3", "A2", at="03-01 07:00")
-         .fee("F4", "A1", at="03-01 10:00").fee("F2", "B1", at="03-01 15:00"))
+    b = (
+        Batch()
+        .visit("V1")
+        .kb("item_pair", code_a="A1", code_b="B1", period="day")
+        .kb("item_pair", code_a="A2", code_b="B1", period="visit")
+        .fee("F1", "A1", at="03-01 09:00")
+        .fee("F3", "A2", at="03-01 07:00")
+        .fee("F4", "A1", at="03-01 10:00")
+        .fee("F2", "B1", at="03-01 15:00")
+    )
     r = one(b.run("ZL-03"), feedetl_sn="F2", lines=["F1", "F2", "F3", "F4"])
     assert "已收费项目A1" in r["message"]
 
 
 def test_zl08_null_price_sorts_last():
-    b = (Batch().visit("V1").service("SA", is_surgery=True, price_cap_3=1000.0)
-         .service("SB", is_surgery=True, price_cap_3=1000.0)
-         .fee("F1", "SA", amt=900.0, pric=None).fee("F2", "SB", amt=900.0))
+    b = (
+        Batch()
+        .visit("V1")
+        .service("SA", is_surgery=True, price_cap_3=1000.0)
+        .service("SB", is_surgery=True, price_cap_3=1000.0)
+        .fee("F1", "SA", amt=900.0, pric=None)
+        .fee("F2", "SB", amt=900.0)
+    )
     none(b.run("ZL-08"))  # F2 is main, F1 has no price
     b.fee("F0", "SA", amt=900.0)  # equal price, smaller sn -> main; F2 is non-main, 900 > 500
     one(b.run("ZL-08"), feedetl_sn="F2", lines=["F0", "F2"])
@@ -981,8 +1386,15 @@ def test_zl09_refunds_in_total():
 
 
 def test_zd06_first_invalid_and_null_code():
-    b = (Batch().visit("V1").kb("icd10", icd3="i10", title="x").fee("F1", "X")
-         .diag("V1", "I10.X00", 1).diag("V1", "ZZ", 2).diag("V1", None, 3))
+    b = (
+        Batch()
+        .visit("V1")
+        .kb("icd10", icd3="i10", title="x")
+        .fee("F1", "X")
+        .diag("V1", "I10.X00", 1)
+        .diag("V1", "ZZ", 2)
+        .diag("V1", None, 3)
+    )
     r = one(b.run("ZD-06"))
     assert r["message"] == "诊断编码ZZ无效"
     b = Batch().visit("V1").kb("icd10", icd3="I10", title="x").fee("F1", "X").diag("V1", None, 2)
@@ -996,21 +1408,37 @@ def test_gl07_null_settlement_time_fires():
 
 
 def test_hosp_lv_outside_codes_rank_0_uses_cap_1():
-    b = (Batch().institution("H1", hosp_lv="99").visit("V1")
-         .service("S4", price_cap_1=10.0, price_cap_3=100.0).fee("F1", "S4", amt=20.0))
+    b = (
+        Batch()
+        .institution("H1", hosp_lv="99")
+        .visit("V1")
+        .service("S4", price_cap_1=10.0, price_cap_3=100.0)
+        .fee("F1", "S4", amt=20.0)
+    )
     one(b.run("ZL-04"), vola_amt=10.0)
-    b = (Batch().institution("H1", hosp_lv=None).visit("V1")
-         .drug("D3", min_hosp_rank=1).fee("F1", "D3", list_type="101"))
+    b = (
+        Batch()
+        .institution("H1", hosp_lv=None)
+        .visit("V1")
+        .drug("D3", min_hosp_rank=1)
+        .fee("F1", "D3", list_type="101")
+    )
     assert one(b.run("YP-03"))["message"].endswith("本机构级别为0")
 
 
 def test_gl06_same_day_transfer_does_not_overlap():
-    b = (Batch().inpatient("A", "03-01 08:00", "03-10 09:00")
-         .inpatient("B", "03-10 10:00", "03-12 09:00", fixmedins_code="H2"))
+    b = (
+        Batch()
+        .inpatient("A", "03-01 08:00", "03-10 09:00")
+        .inpatient("B", "03-10 10:00", "03-12 09:00", fixmedins_code="H2")
+    )
     none(b.run("GL-06"))
 
 
 def test_unsettled_visits_do_not_count_for_gl05():
-    b = (Batch().inpatient("V1", "03-01 08:00", "03-10 09:00", settle=False)
-         .visit("V2", "03-02 09:00", med_type="41", fixmedins_code="H2"))
+    b = (
+        Batch()
+        .inpatient("V1", "03-01 08:00", "03-10 09:00", settle=False)
+        .visit("V2", "03-02 09:00", med_type="41", fixmedins_code="H2")
+    )
     none(b.run("GL-05"))
