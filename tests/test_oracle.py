@@ -8,7 +8,9 @@ every date, fixmedins_type '1', persons born 1980-01-01 insured since 2000-01-01
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import math
 import sys
 from pathlib import Path
 
@@ -1442,3 +1444,253 @@ def test_unsettled_visits_do_not_count_for_gl05():
         .visit("V2", "03-02 09:00", med_type="41", fixmedins_code="H2")
     )
     none(b.run("GL-05"))
+
+
+# =========================================================================== cross-check
+def _r2(x):
+    return math.copysign(1, x) * math.floor(abs(x) * 100 + 0.5 + 1e-6) / 100 if x else 0.0
+
+
+def _r4(x):
+    return math.copysign(1, x) * math.floor(abs(x) * 10000 + 0.5 + 1e-6) / 10000 if x else 0.0
+
+
+def _line_order(x):
+    t = x["fee_ocur_time"]
+    return (t is None, t or dt.datetime.min, x["feedetl_sn"])
+
+
+def test_cross_check_with_python_reference_on_synthetic_batch():
+    """Brute-force Python versions of eight window / sequence rules agree with the SQL."""
+    from benchmarks.oracle import synth
+
+    claims, kb = synth.generate(120_000, seed=5)
+    rules = ["ZL-05", "ZL-06", "YP-06", "YP-11", "LJ-07", "GL-03", "GL-08", "LJ-02"]
+    out = oracle.run_oracle(claims, kb, rules=rules)
+    got = {r: {} for r in rules}
+    for r in out.to_pylist():
+        key = (
+            r["feedetl_sn"],
+            r["mdtrt_id"],
+            r["setl_id"],
+            r["psn_no"],
+            r["item_code"],
+            r["period_start"],
+        )
+        got[r["rule_id"]][key] = (r["vola_amt"], tuple(r["lines"]))
+
+    P = {n: t.to_pylist() for n, t in claims.items()}
+    K = {n: t.to_pylist() for n, t in kb.items()}
+    cancelled = {s["setl_id"] for s in P["settlement"] if s["vali_flag"] == "0"}
+    fee = [f for f in P["fee"] if f["vali_flag"] != "0" and f["setl_id"] not in cancelled]
+    visit = {v["mdtrt_id"]: v for v in P["visit"]}
+    srv = {s["med_list_codg"]: s for s in K["service"]}
+    drug = {d["med_list_codg"]: d for d in K["drug"]}
+    kinds = {
+        "21": "in",
+        "22": "in",
+        "24": "in",
+        "52": "in",
+        "11": "out",
+        "13": "out",
+        "14": "out",
+        "51": "out",
+        "41": "pharm",
+    }
+    for f in fee:
+        f["fee_date"] = f["fee_ocur_time"].date() if f["fee_ocur_time"] else None
+        f["charge"] = f["cnt"] is not None and _r4(f["cnt"]) > 0
+        v = visit.get(f["mdtrt_id"])
+        f["kind"] = kinds.get(v["med_type"]) if v else None
+    exp = {r: {} for r in rules}
+
+    def fee_key(x):
+        return (x["feedetl_sn"], x["mdtrt_id"], None, x["psn_no"], None, None)
+
+    # ZL-05
+    grp = collections.defaultdict(list)
+    for f in fee:
+        s = srv.get(f["med_list_codg"])
+        if f["list_type"] == "201" and s and s["max_per_day"] is not None and s["max_per_day"] >= 0:
+            grp[(f["psn_no"], f["med_list_codg"], f["fee_date"])].append(f)
+    for (p, c, d), ls in grp.items():
+        q = sum(x["cnt"] for x in ls)
+        a = sum(x["det_item_fee_sumamt"] for x in ls)
+        m = srv[c]["max_per_day"]
+        if _r4(q) > _r4(m):
+            exp["ZL-05"][(None, None, None, p, c, d)] = (
+                _r2(a * (q - m) / q),
+                [x["feedetl_sn"] for x in ls],
+            )
+    # ZL-06
+    grp = collections.defaultdict(list)
+    for f in fee:
+        s = srv.get(f["med_list_codg"])
+        if (
+            f["list_type"] == "201"
+            and s
+            and f["fee_date"]
+            and s["period_days"] is not None
+            and s["period_days"] >= 1
+            and s["period_max"] is not None
+            and s["period_max"] >= 0
+        ):
+            grp[(f["psn_no"], f["med_list_codg"])].append(f)
+    for (p, c), ls in grp.items():
+        pd_, pm = srv[c]["period_days"], srv[c]["period_max"]
+        for d in sorted({x["fee_date"] for x in ls if x["charge"]}):
+            lo = d - dt.timedelta(days=pd_ - 1)
+            win = [x for x in ls if lo <= x["fee_date"] <= d]
+            w = sum(x["cnt"] for x in win)
+            day = [x for x in win if x["fee_date"] == d]
+            cc = sum(x["cnt"] for x in day)
+            a = sum(x["det_item_fee_sumamt"] for x in day)
+            if _r4(w) > _r4(pm) and _r4(cc) > 0:
+                exp["ZL-06"][(None, None, None, p, c, lo)] = (
+                    _r2(a * min(w - pm, cc) / cc),
+                    [x["feedetl_sn"] for x in win],
+                )
+    # YP-06
+    lim = {}
+    for d in K["drug"]:
+        if d["generic_id"] is not None and d["course_max_days"] is not None:
+            lim[d["generic_id"]] = min(lim.get(d["generic_id"], 10**9), d["course_max_days"])
+    grp = collections.defaultdict(list)
+    for f in fee:
+        d = drug.get(f["med_list_codg"])
+        if f["charge"] and f["list_type"] in ("101", "102") and d and d["generic_id"] in lim:
+            grp[(f["psn_no"], d["generic_id"])].append(f)
+
+    def days_of(x):
+        return x["prd_days"] if x["prd_days"] is not None and _r4(x["prd_days"]) > 0 else 0
+
+    for (_p, g), ls in grp.items():
+        ls.sort(key=_line_order)
+        cum, prev = 0, None
+        for x in ls:
+            if (
+                prev is not None
+                and _r4((x["fee_date"] - prev["fee_date"]).days - days_of(prev)) > 90
+            ):
+                cum = 0
+            cum += days_of(x)
+            prev = x
+            if _r4(cum) > lim[g]:
+                dd = days_of(x)
+                amt = x["det_item_fee_sumamt"]
+                amt = amt * min(dd, cum - lim[g]) / dd if dd > 0 else amt
+                exp["YP-06"][fee_key(x)] = (_r2(amt), [x["feedetl_sn"]])
+    # YP-11
+    grp = collections.defaultdict(list)
+    for f in fee:
+        d = drug.get(f["med_list_codg"])
+        if (
+            f["charge"]
+            and f["list_type"] in ("101", "102")
+            and d
+            and d["generic_id"] is not None
+            and f["kind"] in ("out", "pharm")
+        ):
+            grp[(f["psn_no"], d["generic_id"])].append(f)
+    for ls in grp.values():
+        ls.sort(key=_line_order)
+        for p, i in zip(ls, ls[1:]):
+            if (
+                p["prd_days"] is not None
+                and _r4(p["prd_days"]) > 0
+                and _r4((i["fee_date"] - p["fee_date"]).days) < _r4(0.7 * p["prd_days"])
+            ):
+                exp["YP-11"][fee_key(i)] = (
+                    _r2(i["det_item_fee_sumamt"]),
+                    [i["feedetl_sn"], p["feedetl_sn"]],
+                )
+    # LJ-07
+    grp = collections.defaultdict(list)
+    for f in fee:
+        s = srv.get(f["med_list_codg"])
+        if f["charge"] and f["list_type"] == "201" and s and s["exam_group"] and f["psn_no"]:
+            grp[(f["psn_no"], s["exam_group"])].append(f)
+    for ls in grp.values():
+        ls.sort(key=_line_order)
+        for j, line in enumerate(ls):
+            earlier = [
+                e for e in ls[:j] if e["fee_date"] >= line["fee_date"] - dt.timedelta(days=30)
+            ]
+            if earlier:
+                exp["LJ-07"][fee_key(line)] = (
+                    _r2(line["det_item_fee_sumamt"]),
+                    [line["feedetl_sn"], earlier[-1]["feedetl_sn"]],
+                )
+    # GL-03 / GL-08
+    setl = [s for s in P["settlement"] if s["vali_flag"] != "0"]
+    inst = {i["fixmedins_code"]: i for i in K["institution"]}
+
+    def city(c):
+        i = inst.get(c)
+        return i["admdvs"][:4] if i and i["admdvs"] else None
+
+    def setl_key(s):
+        return (None, s["mdtrt_id"], s["setl_id"], s["psn_no"], None, None)
+
+    by_psn = collections.defaultdict(list)
+    for s in setl:
+        by_psn[s["psn_no"]].append(s)
+    for ss in by_psn.values():
+        for a in ss:
+            if any(
+                b["setl_id"] != a["setl_id"]
+                and city(a["fixmedins_code"])
+                and city(b["fixmedins_code"])
+                and city(a["fixmedins_code"]) != city(b["fixmedins_code"])
+                and abs((b["setl_time"] - a["setl_time"]).total_seconds()) < 3600
+                for b in ss
+            ):
+                exp["GL-03"][setl_key(a)] = (_r2(a["fund_pay_sumamt"]), [])
+    by_inst = collections.defaultdict(list)
+    for s in setl:
+        if inst.get(s["fixmedins_code"], {}).get("fixmedins_type") == "2":
+            by_inst[s["fixmedins_code"]].append(s)
+    for ss in by_inst.values():
+        for a in ss:
+            lo = a["setl_time"] - dt.timedelta(minutes=10)
+            if sum(1 for b in ss if lo <= b["setl_time"] <= a["setl_time"]) >= 8:
+                exp["GL-08"][setl_key(a)] = (_r2(a["fund_pay_sumamt"]), [])
+    # LJ-02
+    by_visit = collections.defaultdict(list)
+    for f in fee:
+        by_visit[f["mdtrt_id"]].append(f)
+    for v in P["visit"]:
+        if kinds.get(v["med_type"]) != "in":
+            continue
+        a, d = v["begntime"].date(), v["endtime"].date()
+        if max(1, (d - a).days) < 5:
+            continue
+        dates = [a + dt.timedelta(days=i) for i in range((d - a).days)]
+        ls = by_visit.get(v["mdtrt_id"], [])
+        idle = [
+            all(
+                x["med_chrgitm_type"] in ("01", "02", "07", "12")
+                for x in ls
+                if x["charge"] and x["fee_date"] == day
+            )
+            for day in dates
+        ]
+        best = run = 0
+        for ok in idle:
+            run = run + 1 if ok else 0
+            best = max(best, run)
+        if best >= 3:
+            idle_days = {day for day, ok in zip(dates, idle) if ok}
+            il = [x for x in ls if x["fee_date"] in idle_days]
+            exp["LJ-02"][(None, v["mdtrt_id"], None, v["psn_no"], None, None)] = (
+                _r2(sum(x["det_item_fee_sumamt"] for x in il)),
+                [x["feedetl_sn"] for x in il],
+            )
+
+    for rule in rules:
+        want = {k: (amt, tuple(sorted(set(ls)))) for k, (amt, ls) in exp[rule].items()}
+        assert set(want) == set(got[rule]), (rule, set(want) ^ set(got[rule]))
+        for k, (amt, ls) in want.items():
+            g_amt, g_ls = got[rule][k]
+            assert abs(g_amt - amt) < 1e-9 and g_ls == ls, (rule, k, (amt, ls), (g_amt, g_ls))
+    assert all(exp[r] for r in rules), {r: len(exp[r]) for r in rules}

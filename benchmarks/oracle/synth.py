@@ -128,7 +128,8 @@ def generate(fee_lines: int, seed: int = 7) -> tuple[dict[str, pa.Table], dict[s
             "min_hosp_rank": pa.array(np.where(r[3] < 0.05, 2, None), type=pa.int32()),
             "med_type_scope": np.where(r[4] < 0.03, "inpatient", None).astype(object),
             "insutype_only": np.where(r[5] < 0.01, "maternity", None).astype(object),
-            "course_max_days": pa.array(np.where(r[6] < 0.05, 30, None), type=pa.int32()),
+            "course_max_days": pa.array(np.where(r[6] < 0.1, np.where(r[13] < 0.5, 10, 30), None),
+                                    type=pa.int32()),
             "line_role": np.where(
                 r[7] < 0.05, np.where(r[8] < 0.5, "first", "second"), None
             ).astype(object),
@@ -247,8 +248,13 @@ def generate(fee_lines: int, seed: int = 7) -> tuple[dict[str, pa.Table], dict[s
         ),
     ).astype(object)
     begn = start + rng.integers(0, 365 * 86400, n_visit).astype("timedelta64[s]")
+    # bursts at pharmacies (GL-08): a share of each pharmacy's visits within a few minutes of one day
+    burst = is_pharm & (rng.random(n_visit) < 0.2)
+    burst_at = start + (v_inst_idx * 86400 + 36000 + rng.integers(0, 900, n_visit)).astype("timedelta64[s]")
+    begn = np.where(burst, burst_at, begn)
     los = np.where(inpat, rng.integers(1, 16, n_visit), 0)
-    end = begn + (los * 86400 + rng.integers(600, 7200, n_visit)).astype("timedelta64[s]")
+    end_off = np.where(burst, rng.integers(0, 60, n_visit), rng.integers(600, 7200, n_visit))
+    end = begn + (los * 86400 + end_off).astype("timedelta64[s]")
     visit = pa.table(
         {
             "mdtrt_id": vid,
