@@ -25,12 +25,32 @@ from ..schema import DEFAULT_OUTPUTS, SCHEMA, Schema, Table, output_column
 from ..syntax.keywords import UNIT_SECONDS
 from ..syntax.vocab import CATEGORIES, VALUES, spell_function
 from ..types import (
-    BOOL, DATE, DURATION, FLOAT, INT, MONEY, MONTH, NULL, STR, TIMESTAMP, UNKNOWN, DataType,
-    ListType, RowType, SetType, unify,
+    BOOL,
+    DATE,
+    DURATION,
+    FLOAT,
+    INT,
+    MONEY,
+    MONTH,
+    NULL,
+    STR,
+    TIMESTAMP,
+    UNKNOWN,
+    DataType,
+    ListType,
+    RowType,
+    SetType,
+    unify,
 )
 from .functions import (
-    AGGREGATE_RESULT, GENERATORS, SCALAR_FUNCTIONS, VALUE_FORBIDDEN, VALUE_REQUIRED,
-    arithmetic_type, comparable, result_type,
+    AGGREGATE_RESULT,
+    GENERATORS,
+    SCALAR_FUNCTIONS,
+    VALUE_FORBIDDEN,
+    VALUE_REQUIRED,
+    arithmetic_type,
+    comparable,
+    result_type,
 )
 from .model import CheckedRule, ExampleCase, ParamInfo
 
@@ -448,7 +468,7 @@ class Checker:
             return env.vars[node.id]
         hz, he = self._did_you_mean(node.id, env.visible())
         if hz is None and self.schema.table(node.id) is not None:
-            hz, he = (f"表名不能单独使用，如需逐条引用请写 “明细 x” 这样的绑定",
+            hz, he = ("表名不能单独使用，如需逐条引用请写 “明细 x” 这样的绑定",
                       'a table name needs a binding, e.g. "fee x"')
         if hz is None and any(k in node.id for k in ("且", "或", "满足", "当", "在")):
             hz, he = "关键字前后需要空格，如 “a 且 b”", "put spaces around keywords"
@@ -511,8 +531,8 @@ class Checker:
 
     def derived_text(self, table: str, text: str) -> ir.Expr:
         """Check an expression written about one row of ``table`` (named by the table)."""
-        from ..syntax.parser import parse_expr
         from ..source import SourceFile
+        from ..syntax.parser import parse_expr
 
         source = SourceFile(f"<derived {table}>", text)
         node = parse_expr(text, source)

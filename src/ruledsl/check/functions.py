@@ -13,11 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..syntax.vocab import spell_function
 from ..types import (
-    BOOL, DATE, DURATION, FLOAT, INT, MONEY, MONTH, NULL, STR, TIMESTAMP, UNKNOWN, DataType,
+    BOOL,
+    DATE,
+    DURATION,
+    FLOAT,
+    INT,
+    MONEY,
+    MONTH,
+    NULL,
+    STR,
+    TIMESTAMP,
+    UNKNOWN,
+    DataType,
+    ListType,
     unify,
 )
-from ..syntax.vocab import spell_function
 
 TypeRule = Callable[[tuple[DataType, ...]], "DataType | str"]
 
@@ -98,6 +110,8 @@ def arithmetic_type(op: str, left: DataType, right: DataType) -> DataType | None
     """
     if UNKNOWN in (left, right):
         return UNKNOWN
+    if op == "+" and isinstance(left, ListType) and isinstance(right, ListType):
+        return unify(left, right)
     num_l, num_r = left.is_numeric, right.is_numeric
     if num_l and num_r:
         if op == "/":

@@ -1,0 +1,1 @@
+"""Execution: the reference interpreter and the vectorised engine."""

@@ -1,0 +1,129 @@
+"""A claim batch prepared once for every rule: typed columns, natural orders, caches.
+
+Tables arrive as Arrow tables typed per the data contract (see
+:mod:`ruledsl.data.load`); hygiene is applied once here.  Columns are
+converted to :class:`~ruledsl.execute.vec.Vec` lazily, the first time a rule
+reads them, and kept; so is each table's natural order.  Results of
+expressions about one row of a table (derived fields such as ``fee.service``
+or ``visit.los_days``) are cached here too, so every rule that uses one shares
+the same computation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..data.load import apply_hygiene
+from ..schema import SCHEMA
+from ..schema.arrow import arrow_schema
+from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP
+from .vec import Vec
+
+_EPOCH_DAY = np.datetime64("1970-01-01", "D")
+
+
+class TableData:
+    """One table of the batch, with lazily converted columns."""
+
+    def __init__(self, name: str, table: pa.Table) -> None:
+        self.name = name
+        self.arrow = table
+        self.n = table.num_rows
+        self.schema = SCHEMA.tables[name]
+        self._columns: dict[str, Vec] = {}
+        self._order: tuple[np.ndarray, np.ndarray] | None = None
+        self._dense: np.ndarray | None = None
+
+    def column(self, name: str) -> Vec:
+        """The column ``name`` as a :class:`Vec`."""
+        vec = self._columns.get(name)
+        if vec is None:
+            vec = to_vec(self.arrow.column(name), self.schema.column(name).dtype)  # type: ignore[union-attr]
+            self._columns[name] = vec
+        return vec
+
+    def dense_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(dense, complete)``: rows with equal order columns share a dense rank."""
+        rank, complete = self.order()
+        if self._dense is None:
+            sorter = np.argsort(rank)
+            same = np.zeros(self.n, dtype=bool)
+            for name in self.schema.order or self.schema.key:
+                vec = self.column(name)
+                v, ok = vec.values[sorter], vec.valid_mask()[sorter]
+                eq = np.zeros(self.n, dtype=bool)
+                eq[1:] = (v[1:] == v[:-1]) & (ok[1:] == ok[:-1])
+                same = eq if name == (self.schema.order or self.schema.key)[0] else same & eq
+            step = (~same).astype(np.int64)
+            if self.n:
+                step[0] = 0
+            dense_sorted = np.cumsum(step)
+            dense = np.empty(self.n, dtype=np.int64)
+            dense[sorter] = dense_sorted
+            self._dense = dense
+        return self._dense, complete
+
+    def order(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(rank, complete)``: each row's position in the natural order (nulls last,
+        then row index) and whether all its order columns are non-null."""
+        if self._order is None:
+            keys: list[np.ndarray] = [np.arange(self.n)]
+            complete = np.ones(self.n, dtype=bool)
+            for name in reversed(self.schema.order or self.schema.key):
+                vec = self.column(name)
+                valid = vec.valid_mask()
+                complete &= valid
+                keys.append(np.where(valid, vec.values, 0))
+                keys.append(~valid)
+            sorter = np.lexsort(keys)
+            rank = np.empty(self.n, dtype=np.int64)
+            rank[sorter] = np.arange(self.n)
+            self._order = (rank, complete)
+        return self._order
+
+
+def to_vec(column: pa.ChunkedArray | pa.Array, dtype: Any) -> Vec:
+    """Convert one Arrow column of a contract type to a :class:`Vec`."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if dtype == STR:
+        return Vec.from_strings(column)
+    valid = np.asarray(column.is_valid()) if column.null_count else None
+    if dtype == DATE:
+        values = np.asarray(column.cast(pa.int32()).fill_null(0)).astype(np.int64)
+    elif dtype == TIMESTAMP:
+        values = np.asarray(column.cast(pa.timestamp("s")).cast(pa.int64()).fill_null(0))
+    elif dtype in (FLOAT, MONEY):
+        values = np.asarray(column.cast(pa.float64()).fill_null(0.0))
+    elif dtype == INT:
+        values = np.asarray(column.cast(pa.int64()).fill_null(0))
+    elif dtype == BOOL:
+        values = np.asarray(column.fill_null(False))
+    else:  # pragma: no cover - the contract has no other types
+        raise TypeError(dtype)
+    return Vec(values, valid, dtype)
+
+
+class Batch:
+    """Claims and knowledge base, hygiene applied, ready for the vectorised engine."""
+
+    def __init__(self, claims: dict[str, pa.Table], kb: dict[str, pa.Table]) -> None:
+        tables, self.hygiene = apply_hygiene(dict(claims))
+        tables.update(kb)
+        self.tables: dict[str, TableData] = {}
+        for name in SCHEMA.tables:
+            table = tables.get(name)
+            if table is None:
+                table = arrow_schema(SCHEMA.tables[name]).empty_table()
+            self.tables[name] = TableData(name, table)
+        self.present = frozenset(n for n in SCHEMA.tables if n in tables)
+        self.row_cache: dict[Any, Vec] = {}
+        """Results of one-row expressions over a whole table, by canonical expression."""
+        self.rows_read = sum(t.n for t in self.tables.values())
+
+    def table(self, name: str) -> TableData:
+        """The table ``name``."""
+        return self.tables[name]

@@ -1,0 +1,233 @@
+"""Columns with nulls: the values the vectorised engine computes with.
+
+A :class:`Vec` is a numpy array of values with an optional validity mask.
+Encodings: numbers as ``float64``/``int64``; booleans as ``bool``; dates as
+days since 1970-01-01 and timestamps as seconds (``int64``); months as months
+since 1970-01; rows as ``int64`` row indexes (``-1`` is a null row); strings
+as ``int64`` codes into a sorted, duplicate-free ``pyarrow`` string
+dictionary, so that comparing codes compares strings by code point.  Lists
+(:class:`ListVec`) are offsets into a flat :class:`Vec`.
+
+Example:
+    >>> a = Vec.from_strings(pa.array(["b", None, "a"]))
+    >>> a.dictionary.to_pylist(), a.values.tolist(), a.valid_mask().tolist()
+    (['a', 'b'], [1, -1, 0], [True, False, True])
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+import attrs
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..types import BOOL, STR, DataType, ListType
+
+
+@attrs.define(slots=True)
+class Vec:
+    """A column of ``len(values)`` values; ``valid`` is None when none is null."""
+
+    values: np.ndarray
+    valid: np.ndarray | None
+    dtype: DataType
+    dictionary: pa.Array | None = None
+    """For strings: the sorted distinct values the codes point into."""
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def valid_mask(self) -> np.ndarray:
+        """The validity mask, materialised."""
+        if self.valid is None:
+            return np.ones(len(self.values), dtype=bool)
+        return self.valid
+
+    def take(self, index: np.ndarray) -> Vec:
+        """Gather rows; a negative index gives null."""
+        if len(index) and index.min() < 0:
+            safe = np.where(index < 0, 0, index)
+            if len(self.values) == 0:
+                values = np.zeros(len(index), dtype=self.values.dtype)
+                return Vec(values, np.zeros(len(index), dtype=bool), self.dtype, self.dictionary)
+            valid = index >= 0
+            if self.valid is not None:
+                valid &= self.valid[safe]
+            return Vec(self.values[safe], valid, self.dtype, self.dictionary)
+        valid = None if self.valid is None else self.valid[index]
+        return Vec(self.values[index], valid, self.dtype, self.dictionary)
+
+    def true_mask(self) -> np.ndarray:
+        """Where the value is TRUE (valid and true)."""
+        values = self.values.astype(bool, copy=False)
+        return values if self.valid is None else values & self.valid
+
+    @staticmethod
+    def from_strings(array: pa.Array | pa.ChunkedArray) -> Vec:
+        """Encode strings against their own sorted dictionary."""
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+        array = array.cast(pa.string()) if array.type != pa.string() else array
+        dictionary = sorted_unique(array)
+        return encode_strings(array, dictionary)
+
+    @staticmethod
+    def constant(value: Any, dtype: DataType, n: int) -> Vec:
+        """``n`` copies of one value (``None`` is null)."""
+        if value is None:
+            return Vec(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), dtype,
+                       pa.array([], pa.string()) if dtype == STR else None)
+        if dtype == STR:
+            return Vec(np.zeros(n, dtype=np.int64), None, dtype, pa.array([str(value)], pa.string()))
+        if dtype == BOOL:
+            return Vec(np.full(n, bool(value)), None, dtype)
+        if isinstance(value, float) or dtype.is_numeric and isinstance(value, float):
+            return Vec(np.full(n, value, dtype=np.float64), None, dtype)
+        if isinstance(value, bool | np.bool_):
+            return Vec(np.full(n, bool(value)), None, dtype)
+        if isinstance(value, int | np.integer):
+            return Vec(np.full(n, value, dtype=np.int64), None, dtype)
+        return Vec(np.full(n, value, dtype=np.float64), None, dtype)
+
+    def strings(self) -> pa.Array:
+        """The string values as an Arrow array (nulls kept)."""
+        assert self.dictionary is not None
+        codes = pa.array(self.values, mask=~self.valid_mask() if self.valid is not None else None,
+                         type=pa.int64())
+        return self.dictionary.take(codes)
+
+
+@attrs.define(slots=True)
+class ListVec:
+    """A column of lists: ``offsets`` (length n + 1) into the flat ``items``."""
+
+    offsets: np.ndarray
+    items: Vec
+    dtype: DataType = ListType(STR)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def take(self, index: np.ndarray) -> ListVec:
+        """Gather lists (a negative index gives an empty list)."""
+        starts = np.where(index >= 0, self.offsets[:-1][np.maximum(index, 0)], 0)
+        ends = np.where(index >= 0, self.offsets[1:][np.maximum(index, 0)], 0)
+        lengths = ends - starts
+        offsets = np.zeros(len(index) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = expand_ranges(starts, lengths)
+        return ListVec(offsets, self.items.take(flat), self.dtype)
+
+
+def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenate ``range(s, s + l)`` for each pair, vectorised.
+
+    Example:
+        >>> expand_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+        [5, 6, 0, 1, 2]
+    """
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    nonzero = lengths > 0
+    base = np.repeat(starts[nonzero] - offsets[nonzero], lengths[nonzero])
+    return base + np.arange(total, dtype=np.int64)
+
+
+def sorted_unique(array: pa.Array) -> pa.Array:
+    """The distinct non-null strings of ``array``, sorted by code point."""
+    unique = pc.unique(array.drop_null() if array.null_count else array)
+    if len(unique) == 0:
+        return pa.array([], pa.string())
+    return unique.take(pc.sort_indices(unique))
+
+
+def encode_strings(array: pa.Array, dictionary: pa.Array) -> Vec:
+    """Codes of ``array`` in ``dictionary`` (a value not in it becomes null)."""
+    codes = pc.index_in(array, value_set=dictionary)
+    valid = None
+    if codes.null_count:
+        valid = np.asarray(codes.is_valid())
+        values = np.asarray(codes.fill_null(-1)).astype(np.int64)
+    else:
+        values = np.asarray(codes).astype(np.int64)
+    return Vec(values, valid, STR, dictionary)
+
+
+_UNIFY_CACHE: dict[tuple[int, int], tuple[pa.Array, pa.Array, pa.Array, np.ndarray, np.ndarray]] = {}
+
+
+def unify_dictionaries(a: pa.Array, b: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """A common sorted dictionary and the code maps of ``a`` and ``b`` into it."""
+    if a is b:
+        ident = np.arange(len(a), dtype=np.int64)
+        return a, ident, ident
+    key = (id(a), id(b))
+    hit = _UNIFY_CACHE.get(key)
+    if hit is not None and hit[0] is a and hit[1] is b:  # the entry keeps a and b alive
+        return hit[2], hit[3], hit[4]
+    merged = sorted_unique(pa.concat_arrays([a, b]))
+    map_a = np.asarray(pc.index_in(a, value_set=merged)).astype(np.int64)
+    map_b = np.asarray(pc.index_in(b, value_set=merged)).astype(np.int64)
+    if len(_UNIFY_CACHE) > 256:
+        _UNIFY_CACHE.clear()
+    _UNIFY_CACHE[key] = (a, b, merged, map_a, map_b)
+    return merged, map_a, map_b
+
+
+def recode(vec: Vec, dictionary: pa.Array, mapping: np.ndarray) -> Vec:
+    """Re-express string codes through ``mapping`` into ``dictionary``."""
+    if len(mapping) == 0:
+        return Vec(np.zeros(len(vec), dtype=np.int64), np.zeros(len(vec), dtype=bool), STR,
+                   dictionary)
+    values = mapping[np.where(vec.values < 0, 0, vec.values)]
+    return Vec(values, vec.valid, STR, dictionary)
+
+
+def unify_strings(a: Vec, b: Vec) -> tuple[Vec, Vec]:
+    """Two string columns over one dictionary."""
+    if a.dictionary is b.dictionary:
+        return a, b
+    assert a.dictionary is not None and b.dictionary is not None
+    merged, map_a, map_b = unify_dictionaries(a.dictionary, b.dictionary)
+    return recode(a, merged, map_a), recode(b, merged, map_b)
+
+
+def search_dictionary(dictionary: pa.Array, value: str) -> tuple[int, bool]:
+    """Insertion point of ``value`` in a sorted dictionary, and whether it is present."""
+
+    class _View:
+        def __len__(self) -> int:
+            return len(dictionary)
+
+        def __getitem__(self, i: int) -> str:
+            return dictionary[i].as_py()
+
+    pos = bisect.bisect_left(_View(), value)  # type: ignore[call-overload]
+    present = pos < len(dictionary) and dictionary[pos].as_py() == value
+    return pos, present
+
+
+def map_dictionary(vec: Vec, values: pa.Array, dtype: DataType) -> Vec:
+    """Apply a per-dictionary-value result ``values`` (aligned with ``vec.dictionary``) to ``vec``.
+
+    ``values`` is computed once per distinct string (e.g. ``icd3`` of each
+    code); strings results are re-encoded against their own sorted dictionary.
+    """
+    if len(values) == 0:
+        return Vec.constant(None, dtype, len(vec))
+    codes = np.where(vec.values < 0, 0, vec.values)
+    valid = vec.valid_mask()
+    if dtype == STR:
+        inner = Vec.from_strings(values)
+        out = inner.take(codes)
+        out.valid = valid & out.valid_mask()
+        return out
+    arr_valid = np.asarray(values.is_valid())
+    arr = np.asarray(values.fill_null(False if pa.types.is_boolean(values.type) else 0))
+    return Vec(arr[codes], valid & arr_valid[codes], dtype)

@@ -1,0 +1,652 @@
+"""The vectorised evaluator: typed IR over frames of numpy columns.
+
+No Python loop here runs per claim row: expressions are numpy/Arrow
+operations over whole columns; string functions run once per distinct value
+(per dictionary entry); loops run over IR nodes, conjuncts, code-set rows of
+the knowledge base, or template parts.
+
+Aggregates over other rows (:class:`ruledsl.ir.Agg`) are decorrelated: the
+``where`` condition is split into conjuncts; those about the inner row only
+filter the candidates once per table, equalities between an inner and an outer
+expression become join keys, one inequality becomes a sorted range
+(``searchsorted``), and what remains is evaluated on the (outer, inner) pairs.
+Without a residual, ``count``/``exists``/``sum`` use the ranges directly, and
+aggregates with only join keys are computed once per key and gathered.
+Expressions about one row of a table are computed once per batch over the
+whole table and shared by every rule (:meth:`Evaluator.lifted`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import ir
+from ..types import (
+    BOOL,
+    DATE,
+    DURATION,
+    FLOAT,
+    INT,
+    MONEY,
+    MONTH,
+    NULL,
+    STR,
+    TIMESTAMP,
+    UNKNOWN,
+    DataType,
+    ListType,
+    RowType,
+    SetType,
+)
+from .batch import Batch
+from .frames import Frame, GroupContext
+from .reduce import longest_runs, reduce
+from .vec import (
+    ListVec,
+    Vec,
+    expand_ranges,
+    map_dictionary,
+    recode,
+    search_dictionary,
+    sorted_unique,
+    unify_strings,
+)
+
+MAX_PAIRS = 200_000_000
+"""Refuse to build a join larger than this (a rule that pairs every row with every row)."""
+
+
+def conjuncts(expr: ir.Expr | None) -> list[ir.Expr]:
+    """The ``and``-ed parts of a condition."""
+    if expr is None:
+        return []
+    if isinstance(expr, ir.Call) and expr.func == "and":
+        return conjuncts(expr.args[0]) + conjuncts(expr.args[1])
+    return [expr]
+
+
+def canonical(expr: ir.Expr, var: str) -> ir.Expr:
+    """``expr`` with free variable ``var`` renamed ``$row`` and bound variables numbered,
+    so equal computations of different rules share one cache entry."""
+    counter = [0]
+
+    def rename(node: ir.Expr, names: dict[str, str]) -> ir.Expr:
+        if isinstance(node, ir.Var):
+            new = names.get(node.name, node.name)
+            return node if new == node.name else ir.Var(new, dtype=node.dtype)
+        if isinstance(node, ir.Agg):
+            counter[0] += 1
+            inner = {**names, node.var: f"$b{counter[0]}"}
+            source = node.source
+            if isinstance(source, ir.RangeSource):
+                source = ir.RangeSource(source.kind, rename(source.low, names),
+                                        rename(source.high, names))
+            return ir.Agg(node.func, inner[node.var], source,
+                          rename(node.where, inner) if node.where is not None else None,
+                          rename(node.value, inner) if node.value is not None else None,
+                          tuple((rename(k, inner), d) for k, d in node.order), dtype=node.dtype)
+        changes = {}
+        for name in node.__attrs_attrs__:  # type: ignore[attr-defined]
+            if name.name in ("dtype", "origin"):
+                continue
+            value = getattr(node, name.name)
+            new_value = _rename_value(value, rename, names)
+            if new_value is not value:
+                changes[name.name] = new_value
+        return type(node)(**{**{a.name: getattr(node, a.name) for a in node.__attrs_attrs__
+                                if a.name != "origin"}, **changes})  # type: ignore[attr-defined]
+
+    return rename(expr, {var: "$row"})
+
+
+def _rename_value(value: Any, rename: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, ir.Expr):
+        return rename(value, names)
+    if isinstance(value, tuple):
+        items = tuple(_rename_value(v, rename, names) for v in value)
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def engine_value(value: Any, dtype: DataType) -> Any:
+    """A parameter value in engine units (dates as days since 1970-01-01)."""
+    if value is None:
+        return None
+    if isinstance(value, tuple | list | set | frozenset):
+        item = dtype.item if isinstance(dtype, SetType | ListType) else dtype
+        return tuple(engine_value(v, item) for v in value)
+    if isinstance(value, dt.datetime):
+        return int((value - dt.datetime(1970, 1, 1)).total_seconds())
+    if isinstance(value, dt.date):
+        return (value - dt.date(1970, 1, 1)).days
+    return value
+
+
+class Evaluator:
+    """Evaluates IR over frames of one batch, with one set of parameter values."""
+
+    def __init__(self, batch: Batch, params: dict[str, Any]) -> None:
+        self.batch = batch
+        self.params = params
+        self.lifted_cache: dict[Any, Vec | ListVec] = {}
+        self.table_frames: dict[tuple[str, str], Frame] = {}
+
+    # ------------------------------------------------------------- frames --
+    def table_frame(self, table: str, var: str) -> Frame:
+        """Every row of ``table`` bound to ``var``."""
+        key = (table, var)
+        frame = self.table_frames.get(key)
+        if frame is None:
+            n = self.batch.table(table).n
+            rows = Vec(np.arange(n, dtype=np.int64), None, RowType(table))
+            frame = Frame(n, {var: rows}, table_var=key)
+            self.table_frames[key] = frame
+        return frame
+
+    # --------------------------------------------------------- evaluation --
+    def ev(self, expr: ir.Expr, frame: Frame) -> Any:
+        """The value of ``expr`` for every row of ``frame``."""
+        hit = frame.cache.get(expr)
+        if hit is not None:
+            return hit
+        lifted = self.lifted(expr, frame)
+        result = lifted if lifted is not None else getattr(self, f"_ev_{type(expr).__name__}")(expr, frame)
+        frame.cache[expr] = result
+        return result
+
+    def lifted(self, expr: ir.Expr, frame: Frame) -> Any:
+        """Compute an expression about one row once over its whole table, then gather."""
+        if isinstance(expr, ir.Var | ir.Const | ir.Param) or (
+            isinstance(expr, ir.Col) and isinstance(expr.row, ir.Var)
+        ):
+            return None
+        free = ir.free_vars(expr)
+        if len(free) != 1:
+            return None
+        (var,) = free
+        try:
+            rows = frame.lookup(var)
+        except KeyError:
+            return None
+        if not isinstance(rows.dtype, RowType) or ir.uses_group(expr):
+            return None
+        table = rows.dtype.table
+        if frame.table_var == (table, var):
+            return None
+        key = (table, canonical(expr, var))
+        full = self.lifted_cache.get(key)
+        if full is None:
+            tf = self.table_frame(table, "$row")
+            full = self.ev(key[1], tf)
+            self.lifted_cache[key] = full
+        assert isinstance(rows, Vec)
+        return full.take(rows.values)
+
+    def _ev_Const(self, expr: ir.Const, frame: Frame) -> Any:
+        return self.constant(expr.value, expr.dtype, frame.n)
+
+    def constant(self, value: Any, dtype: DataType, n: int) -> Any:
+        """A constant column (a tuple value becomes a list of constants)."""
+        if isinstance(value, tuple):
+            item = dtype.item if isinstance(dtype, ListType | SetType) else STR
+            return [Vec.constant(v, item, n) for v in value]
+        if dtype == NULL:
+            return Vec.constant(None, NULL, n)
+        return Vec.constant(value, dtype, n)
+
+    def _ev_Param(self, expr: ir.Param, frame: Frame) -> Any:
+        value = engine_value(self.params[expr.name], expr.dtype)
+        return self.constant(value, expr.dtype, frame.n)
+
+    def _ev_Var(self, expr: ir.Var, frame: Frame) -> Any:
+        return frame.lookup(expr.name)
+
+    def _ev_Col(self, expr: ir.Col, frame: Frame) -> Vec:
+        rows = self.ev(expr.row, frame)
+        table = self.batch.table(rows.dtype.table)
+        column = table.column(expr.column)
+        index = np.where(rows.valid_mask(), rows.values, -1) if rows.valid is not None else rows.values
+        return column.take(index)
+
+    def _ev_ListOf(self, expr: ir.ListOf, frame: Frame) -> ListVec:
+        items = [self.ev(i, frame) for i in expr.items]
+        return make_list(items, frame.n, expr.dtype)
+
+    def _ev_Case(self, expr: ir.Case, frame: Frame) -> Vec:
+        result = self.ev(expr.else_, frame)
+        decided = np.zeros(frame.n, dtype=bool)
+        branches = [(self.ev(c, frame).true_mask(), self.ev(v, frame)) for c, v in expr.whens]
+        values = [v for _, v in branches] + [result]
+        if expr.dtype == STR or any(v.dtype == STR for v in values):
+            values = unify_many(values)
+        out = values[-1]
+        out_values = out.values.copy()
+        out_valid = out.valid_mask().copy()
+        for (cond, _), value in zip(branches, values[:-1], strict=True):
+            take = cond & ~decided
+            out_values = np.where(take, value.values.astype(out_values.dtype, copy=False)
+                                  if value.values.dtype != out_values.dtype else value.values,
+                                  out_values)
+            out_valid = np.where(take, value.valid_mask(), out_valid)
+            decided |= cond
+        if out_values.dtype != np.float64 and expr.dtype in (FLOAT, MONEY):
+            out_values = out_values.astype(np.float64)
+        return Vec(out_values, out_valid, expr.dtype if expr.dtype != NULL else out.dtype,
+                   out.dictionary)
+
+    def _ev_Template(self, expr: ir.Template, frame: Frame) -> Vec:
+        from .format import format_vec
+
+        parts = []
+        for part in expr.parts:
+            if isinstance(part, str):
+                parts.append(pa.array([part] * frame.n, pa.string()))
+            else:
+                parts.append(format_vec(self.ev(part[0], frame), part[1]))
+        if not parts:
+            joined = pa.array([""] * frame.n, pa.string())
+        elif len(parts) == 1:
+            joined = parts[0]
+        else:
+            joined = pc.binary_join_element_wise(*parts, "")
+        return Vec.from_strings(joined)
+
+    # ---------------------------------------------------------- functions --
+    def _ev_Call(self, expr: ir.Call, frame: Frame) -> Any:
+        func = expr.func
+        if func in ("and", "or"):
+            return self._logic(func, expr.args, frame)
+        args = [self.ev(a, frame) for a in expr.args]
+        if func == "not":
+            a = args[0]
+            return Vec(~a.values.astype(bool), a.valid, BOOL)
+        if func == "is_null":
+            return Vec(~args[0].valid_mask(), None, BOOL) if isinstance(args[0], Vec) else \
+                Vec(np.zeros(frame.n, bool), None, BOOL)
+        if func == "is_not_null":
+            return Vec(args[0].valid_mask(), None, BOOL) if isinstance(args[0], Vec) else \
+                Vec(np.ones(frame.n, bool), None, BOOL)
+        if func in ("=", "!=", "<", "<=", ">", ">="):
+            return compare(func, args[0], args[1])
+        if func in ("+", "-", "*", "/"):
+            if isinstance(args[0], ListVec):
+                return concat_lists(args[0], args[1])
+            return arithmetic(func, args[0], args[1], expr.dtype)
+        if func == "neg":
+            a = args[0]
+            return Vec(-a.values, a.valid, a.dtype)
+        return getattr(self, f"_fn_{func}")(args, expr, frame)
+
+    def _logic(self, func: str, args: tuple[ir.Expr, ...], frame: Frame) -> Vec:
+        a, b = (self.ev(x, frame) for x in args)
+        a_true, b_true = a.true_mask(), b.true_mask()
+        a_false = a.valid_mask() & ~a.values.astype(bool)
+        b_false = b.valid_mask() & ~b.values.astype(bool)
+        if func == "and":
+            value, known = a_true & b_true, (a_true & b_true) | a_false | b_false
+        else:
+            value, known = a_true | b_true, a_true | b_true | (a_false & b_false)
+        return Vec(value, None if known.all() else known, BOOL)
+
+    def _fn_r2(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        return Vec(round_half_away(args[0].values.astype(np.float64), 100), args[0].valid, expr.dtype)
+
+    def _fn_r4(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        return Vec(round_half_away(args[0].values.astype(np.float64), 10000), args[0].valid,
+                   expr.dtype)
+
+    def _fn_abs(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        return Vec(np.abs(args[0].values), args[0].valid, expr.dtype)
+
+    def _fn_least(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        return self._extreme(np.minimum, args, expr)
+
+    def _fn_greatest(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        return self._extreme(np.maximum, args, expr)
+
+    def _extreme(self, op: Any, args: list[Vec], expr: ir.Call) -> Vec:
+        if expr.dtype == STR:
+            args = unify_many(args)
+        values, valid = args[0].values, args[0].valid_mask()
+        for a in args[1:]:
+            values = op(values, a.values)
+            valid = valid & a.valid_mask()
+        if expr.dtype in (FLOAT, MONEY):
+            values = values.astype(np.float64)
+        return Vec(values, valid, expr.dtype, args[0].dictionary)
+
+    def _fn_coalesce(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        if expr.dtype == STR:
+            args = unify_many(args)
+        values, valid = args[-1].values.copy(), args[-1].valid_mask().copy()
+        if expr.dtype in (FLOAT, MONEY):
+            values = values.astype(np.float64)
+        for a in reversed(args[:-1]):
+            ok = a.valid_mask()
+            values = np.where(ok, a.values, values)
+            valid = ok | valid
+        return Vec(values, valid, expr.dtype, args[0].dictionary)
+
+    def _fn_age(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        birth, at = args
+        by, bm, bd = ymd(birth.values)
+        ay, am, ad = ymd(at.values)
+        before = (am < bm) | ((am == bm) & (ad < bd))
+        return Vec((ay - by - before).astype(np.int64), birth.valid_mask() & at.valid_mask(), INT)
+
+    def _fn_age_days(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        birth, at = args
+        return Vec(at.values - birth.values, birth.valid_mask() & at.valid_mask(), INT)
+
+    def _fn_date(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        a = args[0]
+        if a.dtype == TIMESTAMP:
+            return Vec(np.floor_divide(a.values, 86400), a.valid, DATE)
+        return Vec(a.values, a.valid, DATE)
+
+    def _fn_month(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        a = args[0]
+        days = np.floor_divide(a.values, 86400) if a.dtype == TIMESTAMP else a.values
+        months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+        return Vec(months, a.valid, MONTH)
+
+    def _fn_month_start(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        m = args[0]
+        days = m.values.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        return Vec(days, m.valid, DATE)
+
+    def _fn_month_end(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        m = args[0]
+        days = (m.values + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1
+        return Vec(days, m.valid, DATE)
+
+    def _string_fn(self, vec: Vec, fn: Any, dtype: DataType) -> Vec:
+        assert vec.dictionary is not None
+        return map_dictionary(vec, fn(vec.dictionary), dtype)
+
+    def _fn_normalize_code(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        return self._string_fn(args[0], normalize_codes, STR)
+
+    def _fn_icd3(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        return self._string_fn(
+            args[0], lambda d: pc.utf8_slice_codeunits(normalize_codes(d), 0, 3), STR
+        )
+
+    def _fn_upper(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        return self._string_fn(args[0], pc.utf8_upper, STR)
+
+    def _fn_length(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        return self._string_fn(args[0], lambda d: pc.utf8_length(d).cast(pa.int64()), INT)
+
+    def _fn_left(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
+        text, count = args
+        counts = np.unique(count.values[count.valid_mask()]) if len(count) else np.zeros(0)
+        if len(counts) <= 1:
+            k = int(counts[0]) if len(counts) else 0
+            out = self._string_fn(text, lambda d: pc.utf8_slice_codeunits(d, 0, max(k, 0)), STR)
+            out.valid = out.valid_mask() & count.valid_mask()
+            return out
+        pieces = [self._string_fn(text, lambda d, k=int(k): pc.utf8_slice_codeunits(d, 0, max(k, 0)),
+                                  STR) for k in counts]
+        pieces = unify_many(pieces)
+        which = np.searchsorted(counts, count.values)
+        values = np.zeros(len(text), dtype=np.int64)
+        valid = np.zeros(len(text), dtype=bool)
+        for i, piece in enumerate(pieces):
+            sel = (which == i) & count.valid_mask()
+            values[sel] = piece.values[sel]
+            valid[sel] = piece.valid_mask()[sel]
+        return Vec(values, valid, STR, pieces[0].dictionary)
+
+    # ------------------------------------------------------ other operators --
+    def _ev_InList(self, expr: ir.InList, frame: Frame) -> Vec:
+        operand = self.ev(expr.operand, frame)
+        items = self.ev(expr.items, frame)
+        if isinstance(items, ListVec):
+            items = split_list(items)
+        found = np.zeros(frame.n, dtype=bool)
+        any_null = np.zeros(frame.n, dtype=bool)
+        for item in items:
+            eq = compare("=", operand, item)
+            found |= eq.true_mask()
+            any_null |= ~item.valid_mask()
+        valid = operand.valid_mask() & (found | ~any_null)
+        value = ~found if expr.negated else found
+        return Vec(value, None if valid.all() else valid, BOOL)
+
+    def _ev_Before(self, expr: ir.Before, frame: Frame) -> Vec:
+        left, right = self.ev(expr.left, frame), self.ev(expr.right, frame)
+        dense, complete = self.batch.table(expr.table).dense_order()
+        lv, rv = left.valid_mask(), right.valid_mask()
+        li, ri = np.where(lv, left.values, 0), np.where(rv, right.values, 0)
+        valid = lv & rv & complete[li] & complete[ri] if len(complete) else lv & rv
+        value = dense[li] < dense[ri] if len(dense) else np.zeros(frame.n, bool)
+        return Vec(value, valid, BOOL)
+
+    def _ev_InCodeSet(self, expr: ir.InCodeSet, frame: Frame) -> Vec:
+        operand = self.ev(expr.operand, frame)
+        set_id = self.ev(expr.set_id, frame)
+        code_set = self.batch.table("code_set")
+        rows_set = code_set.column("set_id")
+        lows = code_set.column("code_from")
+        highs = code_set.column("code_to")
+        return code_membership(operand, set_id, rows_set, lows, highs)
+
+    def _ev_InCodeRange(self, expr: ir.InCodeRange, frame: Frame) -> Vec:
+        operand = self.ev(expr.operand, frame)
+        low, high = self.ev(expr.low, frame), self.ev(expr.high, frame)
+        const_set = Vec.constant("$range", STR, frame.n)
+        const_set.valid = low.valid_mask() & high.valid_mask()
+        one = np.zeros(1, dtype=np.int64)
+        if len(low) == 0:
+            return Vec(np.zeros(0, bool), None, BOOL)
+        # a range written in the rule is one "code set" row; non-constant bounds are per row
+        lows = Vec(one + low.values[0], None, STR, low.dictionary)
+        highs = Vec(one + high.values[0], None, STR, high.dictionary)
+        rows_set = Vec(one, None, STR, const_set.dictionary)
+        return code_membership(operand, const_set, rows_set, lows, highs)
+
+    # ---------------------------------------------------------- aggregates --
+    def _ev_GroupAgg(self, expr: ir.GroupAgg, frame: Frame) -> Any:
+        found = frame.ancestor_with_group()
+        assert found is not None, "group aggregate outside a group rule"
+        group_frame, index = found
+        if group_frame is not frame:
+            return self.ev(expr, group_frame).take(index)
+        ctx = group_frame.group
+        assert ctx is not None
+        members, group = ctx.members, ctx.group_idx
+        if expr.where is not None:
+            keep = np.flatnonzero(self.ev(expr.where, members).true_mask())
+            members_kept = members.subset(keep)
+            group = group[keep]
+        else:
+            members_kept = members
+        value = self.ev(expr.value, members_kept) if expr.value is not None else None
+        tie = self.member_rank(members_kept) if expr.func in ("first", "last", "collect") else None
+        return reduce(expr.func, group, ctx.n_groups, value, [], tie, expr.dtype)
+
+    def member_rank(self, frame: Frame) -> np.ndarray:
+        """A key ordering the rows of a members frame by its bindings' natural orders."""
+        keys = []
+        for var, vec in frame.bindings.items():
+            if isinstance(vec, Vec) and isinstance(vec.dtype, RowType) and not var.startswith("$"):
+                rank, _ = self.batch.table(vec.dtype.table).order()
+                keys.append(rank[np.maximum(vec.values, 0)])
+        if not keys:
+            return np.arange(frame.n)
+        order = np.lexsort(list(reversed(keys)))
+        rank = np.empty(frame.n, dtype=np.int64)
+        rank[order] = np.arange(frame.n)
+        return rank
+
+    def _ev_Agg(self, expr: ir.Agg, frame: Frame) -> Any:
+        from .join import evaluate_aggregate
+
+        return evaluate_aggregate(self, expr, frame)
+
+
+# ------------------------------------------------------------- helpers --
+
+
+def round_half_away(x: np.ndarray, scale: int) -> np.ndarray:
+    """``sign(x) · floor(|x|·scale + 0.5 + 1e-6) / scale`` (rules-46 §0.5)."""
+    return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-6) / scale
+
+
+def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month and day of days since 1970-01-01."""
+    d = days.astype("datetime64[D]")
+    months = d.astype("datetime64[M]")
+    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (d - months.astype("datetime64[D]")).astype(np.int64) + 1
+    return year, month, day
+
+
+def normalize_codes(values: pa.Array) -> pa.Array:
+    """Upper-case with every U+0020 removed (codes are compared this way)."""
+    return pc.replace_substring(pc.utf8_upper(values), " ", "")
+
+
+def unify_many(vecs: list[Vec]) -> list[Vec]:
+    """String columns re-encoded over one common dictionary (other columns unchanged)."""
+    dicts = [v.dictionary for v in vecs if v.dictionary is not None]
+    if len(dicts) < 2 or all(d is dicts[0] for d in dicts):
+        return vecs
+    merged = sorted_unique(pa.concat_arrays(dicts))
+    out = []
+    for v in vecs:
+        if v.dictionary is None:
+            out.append(v)
+            continue
+        mapping = np.asarray(pc.index_in(v.dictionary, value_set=merged)).astype(np.int64)
+        out.append(recode(v, merged, mapping))
+    return out
+
+
+def compare(op: str, a: Vec, b: Vec) -> Vec:
+    """SQL comparison: null when either side is null."""
+    if isinstance(a.dtype, RowType) or isinstance(b.dtype, RowType):
+        av, bv = a.values, b.values
+    elif a.dictionary is not None or b.dictionary is not None:
+        if a.dictionary is None or b.dictionary is None:  # a null constant against strings
+            valid = np.zeros(len(a), dtype=bool)
+            return Vec(np.zeros(len(a), dtype=bool), valid, BOOL)
+        a, b = unify_strings(a, b)
+        av, bv = a.values, b.values
+    else:
+        av, bv = a.values, b.values
+    value = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
+             ">": np.greater, ">=": np.greater_equal}[op](av, bv)
+    valid = a.valid_mask() & b.valid_mask()
+    if isinstance(a.dtype, RowType):
+        valid &= (a.values >= 0)
+    if isinstance(b.dtype, RowType):
+        valid &= (b.values >= 0)
+    return Vec(value, None if valid.all() else valid, BOOL)
+
+
+def arithmetic(op: str, a: Vec, b: Vec, dtype: DataType) -> Vec:
+    """``a op b`` with SQL nulls; division by zero is null."""
+    valid = a.valid_mask() & b.valid_mask()
+    av, bv = a.values, b.values
+    if op == "/":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = av.astype(np.float64) / bv.astype(np.float64)
+        valid &= bv != 0
+        values = np.where(valid, values, 0.0)
+    else:
+        values = {"+": np.add, "-": np.subtract, "*": np.multiply}[op](av, bv)
+    if dtype in (FLOAT, MONEY):
+        values = values.astype(np.float64)
+    elif dtype in (INT, DATE, TIMESTAMP, MONTH, DURATION):
+        if values.dtype == np.float64:
+            values = np.round(values).astype(np.int64) if dtype != DURATION else values
+    return Vec(values, None if valid.all() else valid, dtype if dtype != UNKNOWN else a.dtype)
+
+
+def make_list(items: list[Vec], n: int, dtype: DataType) -> ListVec:
+    """Lists of ``len(items)`` elements each, one per row."""
+    k = len(items)
+    offsets = np.arange(n + 1, dtype=np.int64) * k
+    if k == 0:
+        return ListVec(offsets, Vec(np.zeros(0, np.int64), None, STR, pa.array([], pa.string())),
+                       dtype)
+    items = unify_many(items)
+    values = np.stack([i.values for i in items], axis=1).reshape(-1)
+    valid = np.stack([i.valid_mask() for i in items], axis=1).reshape(-1)
+    return ListVec(offsets, Vec(values, valid, items[0].dtype, items[0].dictionary), dtype)
+
+
+def concat_lists(a: ListVec, b: ListVec) -> ListVec:
+    """Element-wise concatenation of two list columns."""
+    la, lb = np.diff(a.offsets), np.diff(b.offsets)
+    n = len(la)
+    ia, ib = unify_many([a.items, b.items]) if a.items.dictionary is not None and \
+        b.items.dictionary is not None else (a.items, b.items)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(la + lb, out=offsets[1:])
+    owner = np.concatenate([np.repeat(np.arange(n), la), np.repeat(np.arange(n), lb)])
+    side = np.concatenate([np.zeros(int(la.sum()), bool), np.ones(int(lb.sum()), bool)])
+    values = np.concatenate([ia.values, ib.values])
+    valid = np.concatenate([ia.valid_mask(), ib.valid_mask()])
+    order = np.lexsort([side, owner])
+    return ListVec(offsets, Vec(values[order], valid[order], ia.dtype, ia.dictionary), a.dtype)
+
+
+def split_list(lists: ListVec) -> list[Vec]:
+    """A list column whose lists all have the same length, as one column per position."""
+    lengths = np.diff(lists.offsets)
+    k = int(lengths.max()) if len(lengths) else 0
+    out = []
+    for i in range(k):
+        index = np.where(lengths > i, lists.offsets[:-1] + i, -1)
+        out.append(lists.items.take(index))
+    return out
+
+
+def code_membership(operand: Vec, set_id: Vec, rows_set: Vec, lows: Vec, highs: Vec) -> Vec:
+    """``operand ∈ set_id`` under the data contract's code-set semantics.
+
+    Evaluated once per distinct (code, set) pair present, looping over the
+    code-set rows of the knowledge base (not over claim rows).
+    """
+    n = len(operand)
+    valid = operand.valid_mask() & set_id.valid_mask()
+    result = np.zeros(n, dtype=bool)
+    if not valid.any() or len(rows_set) == 0:
+        return Vec(result, None if valid.all() else valid, BOOL)
+    assert operand.dictionary is not None and set_id.dictionary is not None
+    pairs, inverse = np.unique(np.stack([operand.values[valid], set_id.values[valid]]), axis=1,
+                               return_inverse=True)
+    inverse = inverse.reshape(-1)
+    codes = normalize_codes(operand.dictionary.take(pa.array(pairs[0])))
+    sets = set_id.dictionary.take(pa.array(pairs[1]))
+    hit = np.zeros(pairs.shape[1], dtype=bool)
+    row_sets = rows_set.strings().to_pylist()
+    row_lows = lows.strings().to_pylist()
+    row_highs = highs.strings().to_pylist()
+    for set_name, low, high in zip(row_sets, row_lows, row_highs, strict=True):
+        if set_name is None or low is None or high is None:
+            continue
+        low_n = low.upper().replace(" ", "")
+        high_n = high.upper().replace(" ", "")
+        mine = np.asarray(pc.equal(sets, set_name).fill_null(False))
+        if not mine.any():
+            continue
+        head_low = pc.utf8_slice_codeunits(codes, 0, len(low_n))
+        head_high = pc.utf8_slice_codeunits(codes, 0, len(high_n))
+        inside = pc.and_(pc.greater_equal(head_low, low_n), pc.less_equal(head_high, high_n))
+        hit |= mine & np.asarray(inside.fill_null(False))
+    result[valid] = hit[inverse]
+    return Vec(result, None if valid.all() else valid, BOOL)
+
+
+__all__ = ["Evaluator", "canonical", "compare", "conjuncts", "engine_value", "search_dictionary",
+           "GroupContext", "expand_ranges", "longest_runs"]
