@@ -9,8 +9,9 @@ Example:
     ...     当 x.数量 > 5
     ...     违规金额 x.金额
     ... }''')
-    >>> import pyarrow as pa
-    >>> fee = pa.table({"feedetl_sn": ["F1", "F2"], "cnt": [6.0, 1.0], "det_item_fee_sumamt": [60.0, 1.0]})
+    >>> from ruledsl.data.build import make_table
+    >>> fee = make_table("fee", {"feedetl_sn": ["F1", "F2"], "cnt": [6.0, 1.0],
+    ...                          "det_item_fee_sumamt": [60.0, 1.0]})
     >>> out = book.compile().run({"fee": fee}, {})
     >>> out.column("feedetl_sn").to_pylist(), out.column("vola_amt").to_pylist()
     (['F1'], [60.0])
@@ -19,7 +20,7 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ import pyarrow as pa
 
 from .. import ir
 from ..check.model import CheckedRule
-from ..data.load import load_tables, normalize_table
+from ..data.load import load_tables, missing_tables, normalize_table
+from ..diagnostics.model import Diagnostic
+from ..errors import DataError
 from ..schema import SCHEMA
 from ..types import DATE, RowType
 from .batch import Batch
@@ -53,11 +56,31 @@ class RuleSummary:
     seconds: float
 
 
-def read_tables(source: Tables, kind: str) -> dict[str, pa.Table]:
-    """Claims or knowledge-base tables from a folder or from in-memory Arrow tables."""
-    if isinstance(source, str | Path):
-        return load_tables(Path(source), kind)
-    return {name: normalize_table(name, table) for name, table in source.items()}
+def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = ()) -> dict[str, pa.Table]:
+    """Claims or knowledge-base tables from a folder or from in-memory Arrow tables.
+
+    From a folder, only the tables ``rules`` read are loaded (all when no rules
+    are given); a required one that is missing is an error naming the rules
+    that need it.
+    """
+    if not isinstance(source, str | Path):
+        return {name: normalize_table(name, table) for name, table in source.items()}
+    folder = Path(source)
+    if not rules:
+        return load_tables(folder, kind)
+    needers: dict[str, list[str]] = {}
+    for rule in rules:
+        for table in rule.tables() | ({"settlement"} if "fee" in rule.tables() else set()):
+            needers.setdefault(table, []).append(rule.id)
+    missing = [t for t in missing_tables(folder, kind)
+               if t in needers and not SCHEMA.tables[t].optional]
+    if missing:
+        raise DataError([Diagnostic.error(
+            "D0001", None,
+            zh=f"{folder} 中缺少数据表 {t}（{t}.parquet 或 {t}.csv），规则 {', '.join(needers[t])} 需要它",
+            en=f"{folder} has no table {t} ({t}.parquet or {t}.csv), needed by rules "
+               f"{', '.join(needers[t])}") for t in missing])
+    return load_tables(folder, kind, only=set(needers))
 
 
 class CompiledRulebook:
@@ -89,7 +112,7 @@ class CompiledRulebook:
         """Run every rule; return the violations and a per-rule summary."""
         from .output import concat_and_sort
 
-        batch = Batch(read_tables(claims, "claims"), read_tables(kb, "kb"))
+        batch = Batch(read_tables(claims, "claims", self.rules), read_tables(kb, "kb", self.rules))
         values = dict(self.params)
         if params:
             values.update(self.rulebook.param_values(params))

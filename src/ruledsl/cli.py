@@ -1,0 +1,347 @@
+"""The ``ruledsl`` command line.
+
+Exit codes: 0 success; 1 the input has problems (rule diagnostics, data
+errors, failing examples, ``fmt --check`` changes, ``diff --fail-if`` hit);
+2 usage errors (unknown option, rule id or parameter); 3 an internal error
+(a bug: please report it; set ``RULEDSL_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import DiagnosticError, RuleDslError, UsageError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse exits 2 on usage errors, as we want
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: 用法错误 / usage error: {message}\n")
+
+
+def _color(stream: Any) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _print_diagnostics(diags: Sequence[Any], fmt: str, lang: str) -> None:
+    from .diagnostics.render import render_all
+
+    stream = sys.stdout if fmt == "json" else sys.stderr
+    print(render_all(sorted(diags, key=lambda d: d.sort_key()), fmt, lang,
+                     color=_color(stream) and fmt == "rich"), file=stream)
+
+
+# ------------------------------------------------------------------ commands --
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``ruledsl check PATH…``: diagnostics for rule files or rulebook folders."""
+    from .rulebook import check_paths
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"找不到 / not found: {', '.join(missing)}")
+    diags = check_paths(args.paths)
+    if diags:
+        _print_diagnostics(diags, args.format, args.lang)
+        return EXIT_PROBLEMS
+    if args.format == "json":
+        print("[]")
+    elif not args.quiet:
+        print("检查通过 / no problems found" if args.lang == "zh" else "no problems found")
+    return EXIT_OK
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    """``ruledsl fmt [--lang zh|en] [--check] PATH…``."""
+    from .fmt import format_paths
+
+    changed = format_paths(args.paths, args.lang, args.check)
+    for path in changed:
+        print(f"{'would reformat' if args.check else 'reformatted'} {path}")
+    return EXIT_PROBLEMS if (args.check and changed) else EXIT_OK
+
+
+def _parse_params(book: Any, items: Sequence[str]) -> dict[str, Any]:
+    from .check.checker import PARAM_TYPES
+    from .types import SetType
+
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep:
+            raise UsageError(f"--param 应写作 NAME=VALUE / expected NAME=VALUE: {item!r}")
+        infos = [p for p in book.params.values() if name in (p.name, p.local)]
+        if not infos:
+            raise UsageError(f"未知参数 / unknown parameter: {name}")
+        dtype = infos[0].dtype
+        try:
+            out[name] = _convert(text, dtype, PARAM_TYPES, SetType)
+        except ValueError as exc:
+            raise UsageError(f"参数 {name} 的值无效 / bad value for {name}: {text!r} ({exc})") from None
+    return out
+
+
+def _convert(text: str, dtype: Any, types: dict[str, Any], set_type: Any) -> Any:
+    import datetime as dt
+
+    if isinstance(dtype, set_type):
+        return tuple(_convert(t.strip(), dtype.item, types, set_type) for t in text.split(",") if t.strip())
+    name = getattr(dtype, "name", "")
+    if name == "int":
+        return int(text)
+    if name in ("float", "money"):
+        return float(text)
+    if name == "date":
+        return dt.date.fromisoformat(text)
+    if name == "bool":
+        if text.lower() not in ("true", "false", "1", "0", "是", "否"):
+            raise ValueError("expected true/false")
+        return text.lower() in ("true", "1", "是")
+    return text
+
+
+class Progress:
+    """Progress on stderr for runs longer than a couple of seconds (TTY only)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, rule_id: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.start
+        if elapsed < 2 and not self.shown:
+            return
+        self.shown = True
+        bar = "#" * int(20 * done / max(total, 1))
+        end = "\n" if done >= total else ""
+        print(f"\r[{bar:<20}] {done}/{total} {rule_id:<8} {elapsed:6.1f}s", end=end,
+              file=sys.stderr, flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``ruledsl run RULEBOOK [--claims DIR --kb DIR] [-o OUT] …``."""
+    from .execute.output import write_violations
+    from .rulebook import load_rulebook
+
+    book = load_rulebook(args.rulebook)
+    claims, kb = args.claims, args.kb
+    if (claims is None) != (kb is None):
+        raise UsageError("--claims 与 --kb 需同时给出 / give both --claims and --kb")
+    if claims is None:
+        from .demo import embedded_demo_path
+
+        demo = embedded_demo_path()
+        claims, kb = demo / "claims", demo / "kb"
+        if not args.quiet:
+            print(f"使用内置演示数据 / using the embedded demo data: {demo}", file=sys.stderr)
+    params = _parse_params(book, args.param)
+    try:
+        compiled = book.compile(rules=args.rules or None, params=params)
+    except KeyError as exc:
+        raise UsageError(f"未知规则 / unknown rule: {exc.args[0]}") from None
+    start = time.perf_counter()
+    table, summary = compiled.run_with_summary(Path(claims), Path(kb),
+                                               progress=Progress(not args.quiet))
+    seconds = time.perf_counter() - start
+    if args.output:
+        write_violations(table, Path(args.output), args.format)
+    if not args.quiet:
+        _print_summary(summary, book, table.num_rows, seconds, args.output)
+    if args.summary:
+        Path(args.summary).write_text(json.dumps({
+            "rulebook": book.name, "violations": table.num_rows, "seconds": round(seconds, 3),
+            "rules": [dict(rule_id=s.rule_id, firings=s.firings, amount=s.amount,
+                           evaluable=s.evaluable, reason=s.reason, seconds=round(s.seconds, 4))
+                      for s in summary]}, ensure_ascii=False, indent=2), encoding="utf-8")
+    return EXIT_OK
+
+
+def _print_summary(summary: Sequence[Any], book: Any, total: int, seconds: float,
+                   output: str | None) -> None:
+    names = {r.id: r.name for r in book.rules}
+    print(f"{'规则':<8} {'名称':<28} {'触发':>7} {'违规金额':>14} {'耗时(s)':>8}")
+    for s in summary:
+        name = names.get(s.rule_id, "")
+        state = f"{s.firings:>7} {s.amount:>14.2f}" if s.evaluable else f"不可评估：{s.reason}"
+        print(f"{s.rule_id:<8} {name[:14]:<28} {state} {s.seconds:>8.3f}")
+    where = f"，已写入 {output}" if output else ""
+    print(f"共 {total} 条违规{where}（{seconds:.2f} 秒）")
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """``ruledsl test RULEBOOK``: run every rule's examples."""
+    from .rulebook import load_rulebook
+    from .testing.examples import run_examples
+
+    book = load_rulebook(args.rulebook)
+    results = run_examples(book, rule_ids=args.rules or None, engine=args.engine)
+    failed = [r for r in results if not r.ok]
+    for result in results:
+        if not args.quiet or not result.ok:
+            print(result.render(args.lang))
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    """``ruledsl explain RULEBOOK [--rule ID]``: the plan, with what rules share."""
+    from .plan.explain import explain
+    from .rulebook import load_rulebook
+
+    book = load_rulebook(args.rulebook)
+    if args.rule and args.rule not in {r.id for r in book.rules}:
+        raise UsageError(f"未知规则 / unknown rule: {args.rule}")
+    print(explain(book, args.rule))
+    return EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """``ruledsl rules RULEBOOK [--format text|json]``: the rules and their metadata."""
+    from .rulebook import load_rulebook
+
+    book = load_rulebook(args.rulebook)
+    rows = [rule_metadata(r, book) for r in book.rules]
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return EXIT_OK
+    for row in rows:
+        state = "" if row["enabled"] else "  [停用]"
+        print(f"{row['id']:<7} {row['name']}  {row['category']} · {row['result_type']} · "
+              f"{row['level']} · {'/'.join(row['stages'])}{state}")
+    return EXIT_OK
+
+
+def rule_metadata(rule: Any, book: Any) -> dict[str, Any]:
+    """A rule's metadata as plain data."""
+    return {
+        "id": rule.id, "name": rule.name, "category": rule.category,
+        "result_type": rule.result_type, "level": rule.level, "stages": list(rule.stages),
+        "severity": rule.severity, "enabled": rule.enabled and rule.id not in book.disabled,
+        "effective": [str(d) if d else None for d in rule.effective],
+        "source": rule.source_text, "description": rule.description,
+        "params": [{"name": p.local, "type": str(p.dtype),
+                    "default": book.params[p.name].default, "doc": p.doc} for p in rule.params],
+        "examples": len(rule.examples),
+    }
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    """``ruledsl demo-data --persons N --out DIR``."""
+    from .demo.generate import write_demo
+
+    write_demo(Path(args.out), args.persons, seed=args.seed, csv=args.csv)
+    if not args.quiet:
+        print(f"演示数据已写入 {args.out}")
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------- parser --
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = _Parser(prog="ruledsl", description="医保智能监控规则语言 / medical-insurance audit rules")
+    parser.add_argument("--lang", choices=["zh", "en"], default="zh", help="message language")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only what scripts need")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--lang", choices=["zh", "en"], default=argparse.SUPPRESS)
+        p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
+
+    p = sub.add_parser("check", help="check rule files or rulebooks")
+    common(p)
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--format", choices=["short", "rich", "json"], default="rich")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("fmt", help="format rule files canonically")
+    common(p)
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--check", action="store_true", help="report files that would change")
+    p.set_defaults(func=cmd_fmt)
+
+    p = sub.add_parser("run", help="run a rulebook over a claim batch")
+    common(p)
+    p.add_argument("rulebook")
+    p.add_argument("--claims", help="claims folder (default: the embedded demo)")
+    p.add_argument("--kb", help="knowledge-base folder (default: the embedded demo)")
+    p.add_argument("-o", "--output", help="violations file to write")
+    p.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
+    p.add_argument("--rules", nargs="+", metavar="ID", help="run only these rules")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--summary", metavar="JSON", help="write the per-rule summary as JSON")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("test", help="run the rulebook's examples")
+    common(p)
+    p.add_argument("rulebook")
+    p.add_argument("--rules", nargs="+", metavar="ID")
+    p.add_argument("--engine", choices=["both", "vector", "interpret"], default="both")
+    p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser("explain", help="print the compiled plan")
+    common(p)
+    p.add_argument("rulebook")
+    p.add_argument("--rule", metavar="ID")
+    p.set_defaults(func=cmd_explain)
+
+    p = sub.add_parser("rules", help="list the rules and their metadata")
+    common(p)
+    p.add_argument("rulebook")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_rules)
+
+    p = sub.add_parser("demo-data", help="generate a demo claim batch and knowledge base")
+    common(p)
+    p.add_argument("--persons", type=int, default=2000)
+    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--csv", action="store_true")
+    p.set_defaults(func=cmd_demo_data)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"ruledsl: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DiagnosticError as exc:
+        _print_diagnostics(exc.diagnostics, getattr(args, "format", "rich")
+                           if getattr(args, "format", "rich") in ("short", "rich", "json") else "rich",
+                           args.lang)
+        return EXIT_PROBLEMS
+    except RuleDslError as exc:
+        print(f"ruledsl: {'错误' if args.lang == 'zh' else 'error'}: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
+        if os.environ.get("RULEDSL_DEBUG"):
+            raise
+        print(f"ruledsl: 内部错误 / internal error: {type(exc).__name__}: {exc}\n"
+              "  请报告此问题；设置 RULEDSL_DEBUG=1 可显示调用栈 / please report it; "
+              "RULEDSL_DEBUG=1 shows the traceback", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Inspecting compiled plans: ``ruledsl explain``."""
