@@ -34,7 +34,7 @@ from .check.checker import Checker
 from .check.model import CheckedRule, ParamInfo
 from .diagnostics.model import Diagnostic
 from .errors import CheckError, ParseError
-from .source import Span
+from .source import SourceFile, Span
 
 ENTRY_FILE = "rulebook.rules"
 
@@ -102,7 +102,9 @@ class _Loader:
         self.diagnostics: list[Diagnostic] = []
         self.stack: list[Path] = []
 
-    def error(self, code: str, span: Span | None, zh: str, en: str) -> None:
+    def error(self, code: str, span: Span | None, zh: str, en: str, file: str | None = None) -> None:
+        if span is None and file is not None:
+            span = Span(0, 0, SourceFile(file, ""))
         self.diagnostics.append(Diagnostic.error(code, span, zh=zh, en=en))
 
     def parse_file(self, path: Path, display: str) -> n.Module | None:
@@ -111,7 +113,8 @@ class _Loader:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            self.error("E0005", None, f"无法读取 {display}：{exc.strerror}", f"cannot read {display}: {exc.strerror}")
+            self.error("E0005", None, f"无法读取 {display}：{exc.strerror}",
+                       f"cannot read {display}: {exc.strerror}", display)
             return None
         try:
             text = data.decode("utf-8-sig")
@@ -119,11 +122,11 @@ class _Loader:
             try:
                 text = data.decode("gb18030")
             except UnicodeDecodeError:
-                self.error("E0005", None, f"{display} 不是文本文件（第 {exc.start} 字节无法按 UTF-8 解码）",
-                           f"{display} is not a text file (byte {exc.start} is not UTF-8)")
+                self.error("E0005", None, f"不是文本文件（第 {exc.start} 字节无法按 UTF-8 解码）",
+                           f"not a text file (byte {exc.start} is not UTF-8)", display)
                 return None
         if "\x00" in text:
-            self.error("E0005", None, f"{display} 含有二进制内容（NUL 字符）", f"{display} contains binary data (NUL)")
+            self.error("E0005", None, "含有二进制内容（NUL 字符）", "contains binary data (NUL)", display)
             return None
         try:
             return parse(text, display)
@@ -239,7 +242,11 @@ def _check(collected: _Collected, loader_diags: list[Diagnostic], path: Path | N
             checker.error("E0101", rule, f"规则编号 “{rule.id}” 重复", f'rule id "{rule.id}" used twice')
             continue
         seen[rule.id] = rule
-        checked = checker.rule(rule, params, defines)
+        try:
+            checked = checker.rule(rule, params, defines)
+        except RecursionError:
+            checker.error("E0006", rule, "表达式嵌套过深", "expression nested too deeply")
+            continue
         if checked is not None:
             rules.append(checked)
     all_params = dict(params)

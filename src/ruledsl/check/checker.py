@@ -23,7 +23,7 @@ from ..ast import nodes as n
 from ..diagnostics.model import Diagnostic
 from ..schema import DEFAULT_OUTPUTS, SCHEMA, Schema, Table, output_column
 from ..syntax.keywords import UNIT_SECONDS
-from ..syntax.vocab import CATEGORIES, VALUES, spell_function
+from ..syntax.vocab import CATEGORIES, VALUES, spell_function, spell_value
 from ..types import (
     BOOL,
     DATE,
@@ -330,7 +330,7 @@ class Checker:
                 outputs[col.name] = expr
         if not outputs and level is not None:
             self.error("E0403", clause or rule,
-                       f"层级 “{level}” 的规则需要用 “输出” 写明键列（如 人员编号 = …）",
+                       f"层级 “{spell_value('level', level, 'zh')}” 的规则需要用 “输出” 写明键列（如 人员编号 = …）",
                        f'a rule of level "{level}" needs an "output" clause naming its key columns')
         return tuple((c, outputs[c]) for c in KEY_OUTPUTS if c in outputs)
 
