@@ -239,6 +239,9 @@ class Checker:
 
         when_clause = one(n.WhenClause)
         when = self.condition(when_clause.cond, env) if when_clause else ir.Const(True, dtype=BOOL)
+        effective = one(n.Effective)
+        if effective is not None:
+            when = self._effective(effective, bindings, group_keys, when)
         amount_clause = one(n.Amount)
         if amount_clause is not None:
             amount = self.expr(amount_clause.expr, env)
@@ -258,7 +261,6 @@ class Checker:
         examples = tuple(
             e for e in (self.example(x, params) for x in clauses.get(n.Example, [])) if e is not None
         )
-        effective = one(n.Effective)
         enabled = one(n.Enabled)
         source = one(n.SourceText)
         description = one(n.Description)
@@ -276,6 +278,36 @@ class Checker:
             message=message, outputs=outputs, lines=lines, params=tuple(params.values()),
             examples=examples, span=rule.span,
         )
+
+    def _effective(self, clause: n.Effective, bindings: tuple[tuple[str, ir.Source], ...],
+                   group_keys: Any, when: ir.Expr) -> ir.Expr:
+        """Add "settled within the effective dates" to a row rule's condition.
+
+        Fee lines: the line's settlement; visits: any valid settlement of the
+        visit; settlements: their own date.  Group rules are not restricted
+        (their firings span several claims); the checker says so.
+        """
+        table = _row_table(bindings) if group_keys is None else None
+        if table not in ("fee", "visit", "settlement"):
+            self.error("E0403", clause, "“生效” 只适用于逐条明细、就诊或结算的规则",
+                       '"effective" applies to rules over fee lines, visits or settlements')
+            return when
+        row = ir.Var(bindings[0][0], dtype=RowType(table))
+        text = {
+            "fee": "exists(settlement s where s.setl_id = fee.setl_id and {c})",
+            "visit": "exists(settlement s where s.mdtrt_id = visit.mdtrt_id and {c})",
+            "settlement": "{c}",
+        }[table]
+        date = "date(s.setl_time)" if table != "settlement" else "settlement.setl_date"
+        bounds = []
+        if clause.start is not None:
+            bounds.append(f"{date} >= {clause.start.isoformat()}")
+        if clause.end is not None:
+            bounds.append(f"{date} <= {clause.end.isoformat()}")
+        if not bounds:
+            return when
+        cond = ir.substitute(self.derived_text(table, text.format(c=" and ".join(bounds))), "$self", row)
+        return ir.Call("and", (when, cond), dtype=BOOL)
 
     def _metadata(self, clause: Any, kind: str | None, allowed: tuple[str, ...] = ()) -> str | None:
         if clause is None:
@@ -790,6 +822,10 @@ class Checker:
                 self.error("E0301", side, f"编码范围应为文本，实为{expr.dtype.label}",
                            f"code ranges are text, found {expr.dtype}")
                 return self._unknown()
+        if not all(isinstance(b, ir.Const | ir.Param) for b in (low, high)):
+            self.error("E0305", node, "编码范围的起点和终点应为常量或参数",
+                       "the bounds of a code range must be constants or parameters")
+            return self._unknown()
         if isinstance(low, ir.Const) and isinstance(high, ir.Const) and low.value and high.value:
             lo, hi = str(low.value).upper(), str(high.value).upper()
             if lo[: len(hi)] > hi:

@@ -175,12 +175,12 @@ def syntax_diagnostic(exc: UnexpectedInput, source: SourceFile, offset: int = 0)
         isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
     ):
         end = len(source.text)
-        expected = _expected(getattr(exc, "expected", None) or getattr(exc, "accepts", set()))
+        accepts = getattr(exc, "expected", None) or getattr(exc, "accepts", set())
         return Diagnostic.error(
             "E0003",
             Span(end, end, source),
-            zh=f"文件意外结束，应为 {expected}",
-            en=f"unexpected end of input, expected {expected}",
+            zh=f"文件意外结束，应为 {_expected(accepts)}",
+            en=f"unexpected end of input, expected {_expected(accepts, 'en')}",
             help_zh="检查括号、引号和“{”“}”是否成对" ,
             help_en='check that brackets, quotes and "{" "}" are balanced',
         )
@@ -188,25 +188,34 @@ def syntax_diagnostic(exc: UnexpectedInput, source: SourceFile, offset: int = 0)
     tok = exc.token
     start = offset + (tok.start_pos or 0)
     end = offset + (tok.end_pos if tok.end_pos is not None else start + len(str(tok)))
-    expected = _expected(exc.accepts or exc.expected)
+    accepts = exc.accepts or exc.expected
     found = f"“{tok.value}”"
     return Diagnostic.error(
         "E0002",
         Span(start, max(end, start + 1), source),
-        zh=f"此处不应出现 {found}，应为 {expected}",
-        en=f"unexpected {found}, expected {expected}",
+        zh=f"此处不应出现 {found}，应为 {_expected(accepts)}",
+        en=f"unexpected {found}, expected {_expected(accepts, 'en')}",
         help_zh=_token_help(tok, "zh"),
         help_en=_token_help(tok, "en"),
     )
 
 
-def _expected(terminals: set[str] | frozenset[str]) -> str:
-    words = sorted({describe(t) for t in terminals if not t.startswith("__")})
+_EXPRESSION_START = {"NAME", "INT", "STRING", "_LPAR"}
+
+
+def _expected(terminals: set[str] | frozenset[str], lang: str = "zh") -> str:
+    terminals = {t for t in terminals if not t.startswith("__")}
+    lead: list[str] = []
+    if _EXPRESSION_START <= terminals:
+        lead = ["表达式（名称、数值、字符串、“(”…）" if lang == "zh"
+                else "an expression (name, number, text, “(”…)"]
+        terminals = {t for t in terminals if t in ("_RPAR", "_RBRACE", "_RBRACKET", "_COMMA")}
+    words = lead + sorted({describe(t) for t in terminals})
     if not words:
         return "其他内容"
     if len(words) > 8:
         words = words[:8] + ["…"]
-    return "、".join(words)
+    return "、".join(words) if lang == "zh" else ", ".join(words)
 
 
 def _char_help(ch: str, lang: str) -> str | None:
