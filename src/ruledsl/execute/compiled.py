@@ -71,7 +71,8 @@ def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = ()) ->
     needers: dict[str, list[str]] = {}
     for rule in rules:
         for table in rule.tables() | ({"settlement"} if "fee" in rule.tables() else set()):
-            needers.setdefault(table, []).append(rule.id)
+            if SCHEMA.tables[table].kind == kind:
+                needers.setdefault(table, []).append(rule.id)
     missing = [t for t in missing_tables(folder, kind)
                if t in needers and not SCHEMA.tables[t].optional]
     if missing:

@@ -23,13 +23,14 @@ from typing import Any
 
 import attrs
 import numpy as np
+import pyarrow.compute as pc
 
 from .. import ir
 from ..errors import ExecutionError
 from ..types import BOOL, STR, RowType
 from .frames import Frame
 from .reduce import longest_runs, reduce
-from .vec import ListVec, Vec, expand_ranges, unify_strings
+from .vec import ListVec, Vec, expand_ranges
 from .vector import MAX_PAIRS, Evaluator, canonical, conjuncts
 
 RANK = "$rank"
@@ -126,14 +127,43 @@ class Match:
     """The candidates of one aggregate, sorted, and each outer row's slice of them."""
 
     rows: np.ndarray
-    """Candidate inner rows in sorted order."""
+    """Candidate inner rows in sorted order (by key, then range value, then natural order)."""
     lo: np.ndarray
     hi: np.ndarray
     codes: np.ndarray
-    """Sorted key code of each candidate."""
+    """Dense key code (0 … n_codes-1) of each sorted candidate."""
     outer_codes: np.ndarray
-    """Key code of each outer row (-1: matches nothing)."""
+    """Dense key code of each outer row (-1: matches nothing)."""
     n_codes: int
+
+
+@attrs.define
+class KeySpace:
+    """How outer values of one key are mapped into the inner side's integer codes."""
+
+    kind: str
+    """``str`` (codes of ``dictionary``), ``int`` (``value - low``) or ``float`` (rank in ``values``)."""
+    size: int
+    low: int = 0
+    dictionary: Any = None
+    values: np.ndarray | None = None
+
+
+@attrs.define
+class InnerIndex:
+    """The inner side of a join, built once per batch and shared by every rule that needs it."""
+
+    rows: np.ndarray
+    codes: np.ndarray
+    """Dense key code of each sorted candidate."""
+    n_codes: int
+    spaces: list[KeySpace]
+    radix: list[tuple[int, np.ndarray | None]]
+    """Per key, the size it multiplies by and, after compression, the sorted composite values."""
+    uniq_codes_raw: np.ndarray
+    """Sorted distinct raw composite codes (position = dense code)."""
+    range_uniq: np.ndarray | None = None
+    range_composite: np.ndarray | None = None
 
 
 def _inner_eval(ev: Evaluator, expr: ir.Expr, var: str, table: str) -> Any:
@@ -141,35 +171,64 @@ def _inner_eval(ev: Evaluator, expr: ir.Expr, var: str, table: str) -> Any:
     return ev.ev(canonical(expr, var), ev.table_frame(table, "$row"))
 
 
-def _factorise(parts: list[tuple[Vec, Vec]], n_inner: int, n_outer: int,
-               inner_ok: np.ndarray, outer_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    code_in = np.zeros(n_inner, dtype=np.int64)
-    code_out = np.zeros(n_outer, dtype=np.int64)
-    size = 1
-    for inner, outer in parts:
-        if inner.dictionary is not None and outer.dictionary is not None:
-            inner, outer = unify_strings(inner, outer)
-        iv, ov = inner.values, outer.values
-        if iv.dtype != ov.dtype:
-            iv, ov = iv.astype(np.float64), ov.astype(np.float64)
-        inner_ok &= inner.valid_mask()
-        outer_ok &= outer.valid_mask()
-        if isinstance(inner.dtype, RowType):
-            inner_ok &= iv >= 0
-        if isinstance(outer.dtype, RowType):
-            outer_ok &= ov >= 0
-        uniq, inverse = np.unique(np.concatenate([iv, ov]), return_inverse=True)
-        inverse = inverse.reshape(-1)
-        combined = np.concatenate([code_in, code_out]) * len(uniq) + inverse
-        uniq2, dense = np.unique(combined, return_inverse=True)
-        dense = dense.reshape(-1)
-        code_in, code_out = dense[:n_inner], dense[n_inner:]
-        size = len(uniq2)
-    return code_in, code_out, size
+def _space(vec: Vec) -> tuple[KeySpace, np.ndarray, np.ndarray]:
+    """A key space for inner values and their codes (-1 where null)."""
+    valid = vec.valid_mask()
+    if isinstance(vec.dtype, RowType):
+        valid = valid & (vec.values >= 0)
+    if vec.dictionary is not None:
+        return KeySpace("str", max(len(vec.dictionary), 1), dictionary=vec.dictionary), \
+            np.where(valid, vec.values, -1), valid
+    values = vec.values
+    if values.dtype.kind in "iub":
+        v = values.astype(np.int64)
+        present = v[valid]
+        low = int(present.min()) if len(present) else 0
+        high = int(present.max()) if len(present) else 0
+        if high - low < 1 << 40:
+            return KeySpace("int", high - low + 1, low=low), np.where(valid, v - low, -1), valid
+    uniq = np.unique(values[valid].astype(np.float64))
+    codes = np.searchsorted(uniq, values.astype(np.float64))
+    return KeySpace("float", max(len(uniq), 1), values=uniq), np.where(valid, codes, -1), valid
 
 
-def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> Match:
-    """Candidates and per-outer-row slices for ``plan``."""
+def _outer_codes(space: KeySpace, vec: Vec) -> np.ndarray:
+    """Codes of outer values in an inner key space (-1: no inner row can match)."""
+    valid = vec.valid_mask()
+    if isinstance(vec.dtype, RowType):
+        valid = valid & (vec.values >= 0)
+    if space.kind == "str":
+        if vec.dictionary is None or len(vec.dictionary) == 0:
+            return np.full(len(vec), -1, dtype=np.int64)
+        mapping = np.asarray(pc.index_in(vec.dictionary, value_set=space.dictionary).fill_null(-1))
+        codes = mapping.astype(np.int64)[np.where(valid, vec.values, 0)]
+        return np.where(valid, codes, -1)
+    if space.kind == "int" and vec.values.dtype.kind in "iub":
+        codes = vec.values.astype(np.int64) - space.low
+        return np.where(valid & (codes >= 0) & (codes < space.size), codes, -1)
+    assert space.values is not None or space.kind == "int"
+    values = vec.values.astype(np.float64)
+    if space.kind == "int":
+        codes = np.round(values).astype(np.int64) - space.low
+        ok = valid & (codes >= 0) & (codes < space.size) & (codes + space.low == values)
+        return np.where(ok, codes, -1)
+    pos = np.searchsorted(space.values, values)
+    found = valid & (pos < len(space.values))
+    found &= space.values[np.minimum(pos, len(space.values) - 1)] == values if len(space.values) else False
+    return np.where(found, pos, -1)
+
+
+_COMPRESS_AT = 1 << 40
+
+
+def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerIndex:
+    """Build (or fetch) the sorted inner side of a join."""
+    key = (table, tuple(canonical(c, var) for c in plan.inner),
+           tuple(canonical(i, var) for i, _ in plan.keys),
+           plan.range_expr if plan.range_expr in (None, RANK) else canonical(plan.range_expr, var))
+    hit = ev.inner_cache.get(key)
+    if hit is not None:
+        return hit
     data = ev.batch.table(table)
     if plan.inner:
         mask = np.ones(data.n, dtype=bool)
@@ -178,59 +237,111 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
         cand = np.flatnonzero(mask)
     else:
         cand = np.arange(data.n)
+    ok = np.ones(len(cand), dtype=bool)
+    composite = np.zeros(len(cand), dtype=np.int64)
+    spaces: list[KeySpace] = []
+    radix: list[tuple[int, np.ndarray | None]] = []
+    size = 1
+    for inner_expr, _ in plan.keys:
+        space, codes, valid = _space(_inner_eval(ev, inner_expr, var, table).take(cand))
+        ok &= valid
+        spaces.append(space)
+        composite = composite * space.size + np.maximum(codes, 0)
+        size *= space.size
+        compressed = None
+        if size > _COMPRESS_AT:
+            compressed = np.unique(composite[ok])
+            composite = np.searchsorted(compressed, composite)
+            size = max(len(compressed), 1)
+        radix.append((space.size, compressed))
+    rank, complete = data.order()
+    range_values = None
+    if plan.range_expr == RANK:
+        dense, complete = data.dense_order()
+        range_values = dense[cand]
+        ok &= complete[cand]
+    elif plan.range_expr is not None:
+        range_vec = _inner_eval(ev, plan.range_expr, var, table).take(cand)  # type: ignore[arg-type]
+        ok &= range_vec.valid_mask()
+        range_values = range_vec.values
+    keep = np.flatnonzero(ok)
+    sort_keys = [rank[cand[keep]]]
+    if range_values is not None:
+        sort_keys.append(range_values[keep])
+    order = np.lexsort([*sort_keys, composite[keep]])
+    rows = cand[keep][order]
+    raw = composite[keep][order]
+    boundary = np.ones(len(raw), dtype=bool)
+    boundary[1:] = raw[1:] != raw[:-1]
+    dense_codes = np.cumsum(boundary) - 1
+    index = InnerIndex(rows, dense_codes.astype(np.int64), int(boundary.sum()), spaces, radix,
+                       raw[boundary])
+    if range_values is not None:
+        values = range_values[keep][order]
+        uniq = np.unique(values)
+        index.range_uniq = uniq
+        index.range_composite = dense_codes * (len(uniq) + 1) + np.searchsorted(uniq, values)
+    ev.inner_cache[key] = index
+    return index
+
+
+def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> Match:
+    """Candidates and per-outer-row slices for ``plan``."""
+    index = inner_index(ev, var, table, plan)
     outer_ok = np.ones(frame.n, dtype=bool)
     for cond in plan.outer:
         outer_ok &= ev.ev(cond, frame).true_mask()
-    inner_ok = np.ones(len(cand), dtype=bool)
-    parts = [(_inner_eval(ev, i, var, table).take(cand), ev.ev(o, frame)) for i, o in plan.keys]
-    code_in, code_out, n_codes = _factorise(parts, len(cand), frame.n, inner_ok, outer_ok)
-    rank, complete = data.order()
-    keys: list[np.ndarray] = [rank[cand]]
-    range_values = None
-    if plan.range_expr is not None:
-        if plan.range_expr == RANK:
-            dense, complete = data.dense_order()
-            range_vec = Vec(dense[cand], complete[cand], BOOL)
-        else:
-            range_vec = _inner_eval(ev, plan.range_expr, var, table).take(cand)  # type: ignore[arg-type]
-        inner_ok &= range_vec.valid_mask()
-        range_values = range_vec.values
-        keys.append(range_values)
-    keep = np.flatnonzero(inner_ok)
-    keys = [k[keep] for k in keys]
-    codes = code_in[keep]
-    order = np.lexsort([*keys, codes])
-    rows, codes = cand[keep][order], codes[order]
-    out_codes = np.where(outer_ok, code_out, -1)
-    lo = np.searchsorted(codes, out_codes, "left")
-    hi = np.searchsorted(codes, out_codes, "right")
-    if range_values is not None:
-        lo, hi = _range_slices(ev, frame, plan, range_values[keep][order], codes, out_codes, lo, hi)
+    composite = np.zeros(frame.n, dtype=np.int64)
+    for (_, outer_expr), space, (size, compressed) in zip(plan.keys, index.spaces, index.radix,
+                                                          strict=True):
+        codes = _outer_codes(space, ev.ev(outer_expr, frame))
+        outer_ok &= codes >= 0
+        composite = composite * size + np.maximum(codes, 0)
+        if compressed is not None:
+            pos = np.searchsorted(compressed, composite)
+            found = pos < len(compressed)
+            found &= compressed[np.minimum(pos, max(len(compressed) - 1, 0))] == composite \
+                if len(compressed) else False
+            outer_ok &= found
+            composite = pos
+    pos = np.searchsorted(index.uniq_codes_raw, composite)
+    in_range = pos < len(index.uniq_codes_raw)
+    safe = np.minimum(pos, max(len(index.uniq_codes_raw) - 1, 0))
+    hit = outer_ok & in_range
+    if len(index.uniq_codes_raw):
+        hit &= index.uniq_codes_raw[safe] == composite
+    else:
+        hit &= False
+    out_codes = np.where(hit, pos, -1)
+    lo = np.searchsorted(index.codes, out_codes, "left")
+    hi = np.searchsorted(index.codes, out_codes, "right")
+    if index.range_composite is not None:
+        lo, hi = _range_slices(ev, frame, plan, index, out_codes)
     empty = out_codes < 0
     lo = np.where(empty, 0, lo)
     hi = np.where(empty, 0, np.maximum(hi, lo))
-    return Match(rows, lo, hi, codes, out_codes, n_codes)
+    return Match(index.rows, lo, hi, index.codes, out_codes, index.n_codes)
 
 
-def _range_slices(ev: Evaluator, frame: Frame, plan: Analysis, values: np.ndarray,
-                  codes: np.ndarray, out_codes: np.ndarray, lo: np.ndarray, hi: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    uniq = np.unique(values)
+def _range_slices(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex,
+                  out_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    uniq = index.range_uniq
+    composite = index.range_composite
+    assert uniq is not None and composite is not None
     width = len(uniq) + 1
-    composite = codes * width + np.searchsorted(uniq, values)
     low_pos = np.zeros(frame.n, dtype=np.int64)
     high_pos = np.full(frame.n, len(uniq), dtype=np.int64)
     usable = np.ones(frame.n, dtype=bool)
     for op, outer in plan.bounds:
+        vec = ev.ev(outer, frame)
         if plan.range_expr == RANK:
             dense, complete = ev.batch.table(_row_table(outer)).dense_order()
-            vec = ev.ev(outer, frame)
             ok = vec.valid_mask() & (vec.values >= 0)
             idx = np.where(ok, vec.values, 0)
             bound = dense[idx] if len(dense) else np.zeros(frame.n, np.int64)
-            ok &= complete[idx] if len(complete) else ok
+            if len(complete):
+                ok &= complete[idx]
         else:
-            vec = ev.ev(outer, frame)
             ok, bound = vec.valid_mask(), vec.values
         usable &= ok
         if op in (">", ">="):

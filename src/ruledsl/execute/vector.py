@@ -134,6 +134,7 @@ class Evaluator:
         self.batch = batch
         self.params = params
         self.lifted_cache: dict[Any, Vec | ListVec] = {}
+        self.inner_cache: dict[Any, Any] = {}
         self.table_frames: dict[tuple[str, str], Frame] = {}
 
     # ------------------------------------------------------------- frames --
@@ -180,6 +181,8 @@ class Evaluator:
             return None
         key = (table, canonical(expr, var))
         full = self.lifted_cache.get(key)
+        if full is None and frame.n * 8 < self.batch.table(table).n:
+            return None  # a small frame (e.g. the fired rows): evaluate directly
         if full is None:
             tf = self.table_frame(table, "$row")
             full = self.ev(key[1], tf)

@@ -79,7 +79,7 @@ KEYWORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 UNITS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # duration unit: (Chinese, English); the value is a UNIT token
-    "day": (("天", "日"), ("days", "day")),
+    "day": (("天",), ("days", "day")),
     "hour": (("小时",), ("hours", "hour")),
     "minute": (("分钟",), ("minutes", "minute")),
     "second": (("秒",), ("seconds", "second")),
