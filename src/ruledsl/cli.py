@@ -238,6 +238,34 @@ def rule_metadata(rule: Any, book: Any) -> dict[str, Any]:
     }
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    """``ruledsl diff OLD NEW --claims DIR --kb DIR``: what a rule change does to the firings."""
+    from .diff import diff_rulebooks, failed_conditions, parse_condition, render
+    from .rulebook import load_rulebook
+
+    for condition in args.fail_if:
+        try:
+            parse_condition(condition)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    old, new = load_rulebook(args.old), load_rulebook(args.new)
+    claims, kb = args.claims, args.kb
+    if claims is None or kb is None:
+        from .demo import embedded_demo_path
+
+        claims, kb = embedded_demo_path() / "claims", embedded_demo_path() / "kb"
+    diffs = diff_rulebooks(old, new, Path(claims), Path(kb), args.rules)
+    text = render(diffs, args.format, args.samples)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    hits = failed_conditions(diffs, args.fail_if)
+    for hit in hits:
+        print(f"ruledsl diff: --fail-if {hit}", file=sys.stderr)
+    return EXIT_PROBLEMS if hits else EXIT_OK
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     """``ruledsl demo-data --persons N --out DIR``."""
     from .demo.generate import write_demo
@@ -304,6 +332,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rulebook")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_rules)
+
+    p = sub.add_parser("diff", help="compare the firings of two rulebooks on one batch")
+    common(p)
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--claims", help="claims folder (default: the embedded demo)")
+    p.add_argument("--kb", help="knowledge-base folder (default: the embedded demo)")
+    p.add_argument("--rules", nargs="+", metavar="ID")
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    p.add_argument("--samples", type=int, default=3, help="samples shown per change kind")
+    p.add_argument("-o", "--output", help="write the report to a file")
+    p.add_argument("--fail-if", action="append", default=[], metavar="[RULE:]METRIC>N",
+                   help="exit 1 when a condition holds, e.g. removed>0 or YP-06:added_amount>1000")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("demo-data", help="generate a demo claim batch and knowledge base")
     common(p)
