@@ -8,6 +8,7 @@ comment above it.  Positions are character offsets into the source (plus an
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from lark import Token, Transformer, Tree, v_args
@@ -33,18 +34,18 @@ class ToAst(Transformer[Token, Any]):
 
     def __init__(self, source: SourceFile, offset: int = 0) -> None:
         super().__init__()
-        self.source = source
+        self.file = source
         self.offset = offset
 
     # ---------------------------------------------------------------- spans --
     def _span(self, meta: Any) -> Span:
         if getattr(meta, "empty", True):
-            return Span(self.offset, self.offset, self.source)
-        return Span(self.offset + meta.start_pos, self.offset + meta.end_pos, self.source)
+            return Span(self.offset, self.offset, self.file)
+        return Span(self.offset + meta.start_pos, self.offset + meta.end_pos, self.file)
 
     def _tok_span(self, tok: Token) -> Span:
         start = self.offset + (tok.start_pos or 0)
-        return Span(start, start + len(tok.value), self.source)
+        return Span(start, start + len(tok.value), self.file)
 
     def _text(self, tok: Token | None) -> str | None:
         """The text of a STRING token used as plain text (a name, a title, a path)."""
@@ -402,23 +403,35 @@ class ToAst(Transformer[Token, Any]):
             return n.Literal(text, "str", span=span)
         # Placeholders are located in the raw text so their spans are exact.
         raw = escaped if escaped is not None else text
-        parts = split_template(raw, start, self.source)
+        parts = split_template(raw, start, self.file)
         if len(parts) == 1 and isinstance(parts[0], str):
             return n.Literal(_unescape(parts[0]) if escaped is not None else parts[0], "str", span=span)
         fixed = tuple(_unescape(p) if isinstance(p, str) and escaped is not None else p for p in parts)
         return n.Template(fixed, span=span)
 
     def int_lit(self, meta: Any, tok: Token) -> n.Expr:
-        return n.Literal(int(tok), "int", span=self._tok_span(tok))
+        return n.Literal(self._number(tok, int), "int", span=self._tok_span(tok))
 
     def decimal_lit(self, meta: Any, tok: Token) -> n.Expr:
-        return n.Literal(float(tok), "decimal", span=self._tok_span(tok))
+        return n.Literal(self._number(tok, float), "decimal", span=self._tok_span(tok))
 
     def neg_int_lit(self, meta: Any, _m: Token, tok: Token) -> n.Expr:
-        return n.Literal(-int(tok), "int", span=self._span(meta))
+        return n.Literal(-self._number(tok, int), "int", span=self._span(meta))
 
     def neg_decimal_lit(self, meta: Any, _m: Token, tok: Token) -> n.Expr:
-        return n.Literal(-float(tok), "decimal", span=self._span(meta))
+        return n.Literal(-self._number(tok, float), "decimal", span=self._span(meta))
+
+    def _number(self, tok: Token, kind: type[int] | type[float]) -> Any:
+        # int() refuses more than 4300 digits; float() overflows to inf.
+        try:
+            value = kind(tok)
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value):
+            shown = str(tok) if len(tok) <= 24 else f"{str(tok)[:20]}…"
+            raise self._invalid(self._tok_span(tok), f"数值超出范围 “{shown}”",
+                                f'number out of range "{shown}"')
+        return value
 
     def date_lit(self, meta: Any, tok: Token) -> n.Expr:
         return n.Literal(self._date(tok), "date", span=self._tok_span(tok))
@@ -524,12 +537,12 @@ def _run(transformer: ToAst, tree: Tree[Token]) -> Any:
         if isinstance(orig, ParseError):
             raise orig from None
         if isinstance(orig, RecursionError):
-            raise ParseError((_too_deep(transformer.source),)) from None
+            raise ParseError((_too_deep(transformer.file),)) from None
         raise
     except _Invalid as exc:
         raise ParseError((exc.diagnostic,)) from None
     except RecursionError:
-        raise ParseError((_too_deep(transformer.source),)) from None
+        raise ParseError((_too_deep(transformer.file),)) from None
 
 
 def _too_deep(source: SourceFile) -> Diagnostic:
