@@ -75,7 +75,7 @@ EXPRESSIONS = [
         'c in code_range "O00" to "O9A"',
     ),
     ("a - b 天 > (c + 1) 小时", "a - b 天 > (c + 1) 小时", "a - b days > (c + 1) hours"),
-    ("30 日 + 5 分钟", "30 天 + 5 分钟", "30 days + 5 minutes"),
+    ("30 天 + 5 分钟 - 1 秒", "30 天 + 5 分钟 - 1 秒", "30 days + 5 minutes - 1 seconds"),
     ("x 天.y", "x 天.y", "x days.y"),
     ("(若 a 则 b 否则 c) + 1", "(若 a 则 b 否则 c) + 1", "(if a then b else c) + 1"),
     (
