@@ -133,14 +133,17 @@ def _choose_by_group(rng: np.random.Generator, keys: np.ndarray,
 
 
 def generate_background(cat: Catalog, inst: Institutions, persons: int,
-                        rng: np.random.Generator, start: date, months: int,
-                        lines_per_person: float, end: date) -> Background:
-    """Generate the background claims of ``persons`` persons."""
+                        rng: np.random.Generator, start: date, end: date,
+                        lines_per_person: float) -> Background:
+    """Background claims of ``persons`` persons over ``start`` .. ``end``.
+
+    ``lines_per_person`` is the approximate number of fee lines per person over the whole
+    period, whatever its length.
+    """
     s0 = epoch_day(start)
     n_days = (end - start).days + 1
     e_day = s0 + n_days - 1
     scale = lines_per_person / 50.0 * 1.3  # calibrated: about lines_per_person lines each
-    mscale = n_days / 212.0
     n = persons
 
     # ------------------------------------------------------------------ persons
@@ -165,14 +168,14 @@ def generate_background(cat: Catalog, inst: Institutions, persons: int,
     begn = np.maximum(brdy, s0 - rng.integers(60, 9000, n))
 
     # ------------------------------------------------------------------ events per person
-    lam_i = np.array([0.08, 0.12, 0.36])[agrp] * scale * mscale
-    n_o = rng.poisson(3.4 * scale * mscale, n)
-    n_e = rng.poisson(0.3 * scale * mscale, n)
-    n_p = rng.poisson(3.0 * scale * mscale, n)
+    lam_i = np.array([0.08, 0.12, 0.36])[agrp] * scale
+    n_o = rng.poisson(3.4 * scale, n)
+    n_e = rng.poisson(0.3 * scale, n)
+    n_p = rng.poisson(3.0 * scale, n)
     n_i = np.minimum(rng.poisson(lam_i), 3)
     chronic = np.where((agrp >= 1) & (rng.random(n) < np.where(agrp == 2, 0.40, 0.10)),
                        rng.choice(len(C.OPSP), size=n, p=[0.38, 0.27, 0.17, 0.10, 0.08]), -1)
-    n_c = np.where(chronic >= 0, rng.binomial(max(1, round(months * 0.9)), 0.8, n), 0)
+    n_c = np.where(chronic >= 0, rng.binomial(max(1, round(6 * scale)), 0.8, n), 0)
     preg = (sexg == 1) & (age_s >= 20) & (age_s <= 40) & (rng.random(n) < 0.06)
     n_m = np.where(preg, 2 + rng.poisson(1.0, n), 0)
     n_d = np.where(preg & (rng.random(n) < 0.5), 1, 0)

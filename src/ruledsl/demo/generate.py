@@ -114,8 +114,8 @@ def _kb_tables(cat: Catalog, inst: Institutions, x: Scenarios, start: date, end:
                                     "begndate": [], "enddate": []}
     for i, code in enumerate(inst.code):
         rows = x.licences.get(i) or [
-            (e, date(2016 + (i * 7 + k) % 8, 1 + (i + k) % 12, 1), date(2030, 12, 31))
-            for k, e in enumerate(inst.licences[i])]
+            (e, date(start.year - 2 - (i * 7 + k) % 8, 1 + (i + k) % 12, 1),
+             date(end.year + 5, 12, 31)) for k, e in enumerate(inst.licences[i])]
         for e, b, en in rows:
             lic["fixmedins_code"].append(code)
             lic["equipment_class"].append(e)
@@ -126,7 +126,7 @@ def _kb_tables(cat: Catalog, inst: Institutions, x: Scenarios, start: date, end:
     docs = list(zip(bg.doctors, bg.doctor_name, bg.doctor_inst, strict=True)) + x.doctors
     n_docs = len(docs)
     stas = rng.random(n_docs) < 0.01
-    beg = [date(2010, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 5000, n_docs)]
+    beg = [date(start.year - 15, 1, 1) + timedelta(days=int(d)) for d in rng.integers(0, 5000, n_docs)]
     out["practitioner"] = pa.table({
         "dr_codg": [d[0] for d in docs], "dr_name": [d[1] for d in docs],
         "pract_stas": ["2" if s else "1" for s in stas],
@@ -207,7 +207,7 @@ def build(persons: int, seed: int = 0, start: date = date(2025, 1, 1), months: i
         seed: the random seed; equal arguments give identical tables.
         start: first day of the period.
         months: length of the period in calendar months (GL-10 needs 7 from a 1st).
-        lines_per_person: approximate background fee lines per person.
+        lines_per_person: approximate background fee lines per person over the period.
         per_rule: scenarios per rule and outcome (default :func:`scenarios_per_rule`).
     """
     if persons < 0 or months < 1:
@@ -216,8 +216,8 @@ def build(persons: int, seed: int = 0, start: date = date(2025, 1, 1), months: i
     end = month_start(start, months) - timedelta(days=1)
     cat = build_catalog()
     inst = build_institutions(persons, np.random.default_rng([seed, 2]))
-    bg = generate_background(cat, inst, persons, np.random.default_rng(seed), start, months,
-                             lines_per_person, end)
+    bg = generate_background(cat, inst, persons, np.random.default_rng(seed), start, end,
+                             lines_per_person)
     x = Scenarios(cat, inst, bg, np.random.default_rng([seed, 1]), start, end)
     inject(x, scenarios_per_rule(persons) if per_rule is None else per_rule)
     scn = x.tables()

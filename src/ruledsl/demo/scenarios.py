@@ -150,9 +150,10 @@ class Scenarios:
         self.z10_end = min(s + timedelta(days=58), e - timedelta(days=20))
         self.h_z10 = self._dedicated("宁夏肿瘤医院", "640106", "03",
                                      licences=("CT", "MRI", "PET-CT"))
-        self.licences[self.h_z10] = [("CT", date(2020, 1, 1), date(2029, 12, 31)),
-                                     ("MRI", date(2020, 1, 1), date(2029, 12, 31)),
-                                     ("PET-CT", date(2024, 1, 1), self.z10_end)]
+        far = date(e.year + 4, 12, 31)
+        self.licences[self.h_z10] = [("CT", date(s.year - 5, 1, 1), far),
+                                     ("MRI", date(s.year - 5, 1, 1), far),
+                                     ("PET-CT", date(s.year - 1, 1, 1), self.z10_end)]
         self.ph_g08 = self._dedicated("宁夏惠民大药房康乐路店", "640106", "11", kind="2",
                                       licences=())
         self.h_lj06 = self._dedicated("吴忠市利通区康复医院", "640302", "05")
@@ -194,7 +195,7 @@ class Scenarios:
         if brdy is None:
             brdy = add_years(self.start, -age) - timedelta(days=int(self.rng.integers(30, 300)))
         if begn is None:
-            begn = max(brdy, date(2012, 1, 1))
+            begn = max(brdy, date(self.start.year - 10, 1, 1))
         psn = fmt("psn_no", self.next_psn)
         self.next_psn += 1
         self.persons.append({"psn_no": psn, "gend": gend, "brdy": brdy, "insutype": insutype,
