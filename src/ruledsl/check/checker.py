@@ -31,7 +31,6 @@ from ..types import (
     FLOAT,
     INT,
     MONEY,
-    MONTH,
     NULL,
     STR,
     TIMESTAMP,
@@ -40,6 +39,7 @@ from ..types import (
     ListType,
     RowType,
     SetType,
+    default_format,
     unify,
 )
 from .functions import (
@@ -486,10 +486,7 @@ class Checker:
             self.error("E0301", part, "占位符应为一个值，而不是一条记录（请写出字段名）",
                        "a placeholder must be a value, not a row (name a field)")
             return "str"
-        if isinstance(dtype, ListType | SetType):
-            return "list"
-        return {MONEY: "money", FLOAT: "number", INT: "int", DATE: "date", TIMESTAMP: "ts",
-                BOOL: "bool", MONTH: "month", DURATION: "int"}.get(dtype, "str")
+        return default_format(dtype)
 
     def _expr_Name(self, node: n.Name, env: Env) -> ir.Expr:
         if node.id in env.lets:
@@ -636,6 +633,14 @@ class Checker:
             return self._unknown()
         inner = env.bind(in_group_agg=True)
         value_ir = self.expr(value, inner) if value is not None else None
+        if value_ir is None and func in ("first", "last"):
+            members = sorted(env.group.member_vars)
+            if len(members) != 1:
+                self.error("E0206", node, f"多表分组中 {spell_function(func, 'zh')}() 需要写明取值",
+                           f"{func}() needs a value in a group over several tables")
+                return self._unknown()
+            member = next(v for v in env.vars.values() if isinstance(v, ir.Var) and v.name == members[0])
+            value_ir = member
         where_ir = self.condition(where, inner) if where is not None else None
         return self._aggregate(func, value_ir, None, node,
                                lambda dtype: ir.GroupAgg(func, where_ir, value_ir, dtype=dtype))

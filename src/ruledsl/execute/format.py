@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..types import RowType
+from ..types import RowType, default_format
 from .vec import ListVec, Vec
 
 
@@ -30,7 +30,7 @@ def _with_nulls(text: np.ndarray | pa.Array, valid: np.ndarray) -> pa.Array:
 def format_vec(vec: Vec | ListVec, fmt: str) -> pa.Array:
     """Format every value of ``vec`` as text."""
     if isinstance(vec, ListVec):
-        items = format_vec(vec.items, fmt if fmt != "list" else "str")
+        items = format_vec(vec.items, default_format(vec.items.dtype) if fmt == "list" else fmt)
         lists = pa.ListArray.from_arrays(pa.array(vec.offsets, pa.int32()), items)
         return pc.binary_join(lists, ",")
     valid = vec.valid_mask()

@@ -23,14 +23,13 @@ from typing import Any
 
 import attrs
 import numpy as np
-import pyarrow.compute as pc
 
 from .. import ir
 from ..errors import ExecutionError
 from ..types import BOOL, STR, RowType
 from .frames import Frame
 from .reduce import longest_runs, reduce
-from .vec import ListVec, Vec, expand_ranges
+from .vec import ListVec, Vec, dictionary_map, expand_ranges
 from .vector import MAX_PAIRS, Evaluator, canonical, conjuncts
 
 RANK = "$rank"
@@ -164,6 +163,19 @@ class InnerIndex:
     """Sorted distinct raw composite codes (position = dense code)."""
     range_uniq: np.ndarray | None = None
     range_composite: np.ndarray | None = None
+    starts: np.ndarray | None = None
+    """First sorted position of each dense code (and ``len(rows)`` at the end)."""
+    direct: np.ndarray | None = None
+    """raw composite → dense code (-1 when absent), when the raw space is small."""
+
+    def finish(self) -> None:
+        """Precompute O(1) look-ups: block starts, and a direct table for small key spaces."""
+        self.starts = np.searchsorted(self.codes, np.arange(self.n_codes + 1))
+        raw = self.uniq_codes_raw
+        if len(raw) and raw[-1] < max(4 * len(self.rows), 1 << 16):
+            direct = np.full(int(raw[-1]) + 1, -1, dtype=np.int64)
+            direct[raw] = np.arange(len(raw))
+            self.direct = direct
 
 
 def _inner_eval(ev: Evaluator, expr: ir.Expr, var: str, table: str) -> Any:
@@ -200,8 +212,8 @@ def _outer_codes(space: KeySpace, vec: Vec) -> np.ndarray:
     if space.kind == "str":
         if vec.dictionary is None or len(vec.dictionary) == 0:
             return np.full(len(vec), -1, dtype=np.int64)
-        mapping = np.asarray(pc.index_in(vec.dictionary, value_set=space.dictionary).fill_null(-1))
-        codes = mapping.astype(np.int64)[np.where(valid, vec.values, 0)]
+        mapping = dictionary_map(vec.dictionary, space.dictionary)
+        codes = mapping[np.where(valid, vec.values, 0)]
         return np.where(valid, codes, -1)
     if space.kind == "int" and vec.values.dtype.kind in "iub":
         codes = vec.values.astype(np.int64) - space.low
@@ -281,6 +293,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
         uniq = np.unique(values)
         index.range_uniq = uniq
         index.range_composite = dense_codes * (len(uniq) + 1) + np.searchsorted(uniq, values)
+    index.finish()
     ev.inner_cache[key] = index
     return index
 
@@ -304,17 +317,23 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
                 if len(compressed) else False
             outer_ok &= found
             composite = pos
-    pos = np.searchsorted(index.uniq_codes_raw, composite)
-    in_range = pos < len(index.uniq_codes_raw)
-    safe = np.minimum(pos, max(len(index.uniq_codes_raw) - 1, 0))
-    hit = outer_ok & in_range
-    if len(index.uniq_codes_raw):
-        hit &= index.uniq_codes_raw[safe] == composite
+    if index.direct is not None:
+        inside = outer_ok & (composite < len(index.direct))
+        dense = index.direct[np.where(inside, composite, 0)]
+        out_codes = np.where(inside, dense, -1)
     else:
-        hit &= False
-    out_codes = np.where(hit, pos, -1)
-    lo = np.searchsorted(index.codes, out_codes, "left")
-    hi = np.searchsorted(index.codes, out_codes, "right")
+        pos = np.searchsorted(index.uniq_codes_raw, composite)
+        safe = np.minimum(pos, max(len(index.uniq_codes_raw) - 1, 0))
+        hit = outer_ok & (pos < len(index.uniq_codes_raw))
+        if len(index.uniq_codes_raw):
+            hit &= index.uniq_codes_raw[safe] == composite
+        else:
+            hit &= False
+        out_codes = np.where(hit, pos, -1)
+    assert index.starts is not None
+    safe_codes = np.maximum(out_codes, 0)
+    lo = index.starts[safe_codes]
+    hi = index.starts[safe_codes + 1] if index.n_codes else lo
     if index.range_composite is not None:
         lo, hi = _range_slices(ev, frame, plan, index, out_codes)
     empty = out_codes < 0

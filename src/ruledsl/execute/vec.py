@@ -180,6 +180,29 @@ def unify_dictionaries(a: pa.Array, b: pa.Array) -> tuple[pa.Array, np.ndarray, 
     return merged, map_a, map_b
 
 
+_MAP_CACHE: dict[tuple[int, int], tuple[pa.Array, pa.Array, np.ndarray]] = {}
+
+
+def dictionary_map(source: pa.Array, target: pa.Array) -> np.ndarray:
+    """Position of each ``source`` string in ``target`` (-1 when absent), cached."""
+    if source is target:
+        return np.arange(len(source), dtype=np.int64)
+    key = (id(source), id(target))
+    hit = _MAP_CACHE.get(key)
+    if hit is not None and hit[0] is source and hit[1] is target:
+        return hit[2]
+    mapping = np.asarray(pc.index_in(source, value_set=target).fill_null(-1)).astype(np.int64)
+    if len(_MAP_CACHE) > 512:
+        _MAP_CACHE.clear()
+    _MAP_CACHE[key] = (source, target, mapping)
+    return mapping
+
+
+def constant_code(dictionary: pa.Array, value: str) -> tuple[int, bool]:
+    """Where a constant string sits in a sorted dictionary: (insertion point, present)."""
+    return search_dictionary(dictionary, value)
+
+
 def recode(vec: Vec, dictionary: pa.Array, mapping: np.ndarray) -> Vec:
     """Re-express string codes through ``mapping`` into ``dictionary``."""
     if len(mapping) == 0:

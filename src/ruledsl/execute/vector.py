@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,46 +72,59 @@ def conjuncts(expr: ir.Expr | None) -> list[ir.Expr]:
 
 
 def canonical(expr: ir.Expr, var: str) -> ir.Expr:
-    """``expr`` with free variable ``var`` renamed ``$row`` and bound variables numbered,
-    so equal computations of different rules share one cache entry."""
-    counter = [0]
-
-    def rename(node: ir.Expr, names: dict[str, str]) -> ir.Expr:
-        if isinstance(node, ir.Var):
-            new = names.get(node.name, node.name)
-            return node if new == node.name else ir.Var(new, dtype=node.dtype)
-        if isinstance(node, ir.Agg):
-            counter[0] += 1
-            inner = {**names, node.var: f"$b{counter[0]}"}
-            source = node.source
-            if isinstance(source, ir.RangeSource):
-                source = ir.RangeSource(source.kind, rename(source.low, names),
-                                        rename(source.high, names))
-            return ir.Agg(node.func, inner[node.var], source,
-                          rename(node.where, inner) if node.where is not None else None,
-                          rename(node.value, inner) if node.value is not None else None,
-                          tuple((rename(k, inner), d) for k, d in node.order), dtype=node.dtype)
-        changes = {}
-        for name in node.__attrs_attrs__:  # type: ignore[attr-defined]
-            if name.name in ("dtype", "origin"):
-                continue
-            value = getattr(node, name.name)
-            new_value = _rename_value(value, rename, names)
-            if new_value is not value:
-                changes[name.name] = new_value
-        return type(node)(**{**{a.name: getattr(node, a.name) for a in node.__attrs_attrs__
-                                if a.name != "origin"}, **changes})  # type: ignore[attr-defined]
-
-    return rename(expr, {var: "$row"})
+    """``expr`` with free variable ``var`` renamed ``$row`` and bound variables renamed by
+    the height of their binder (``$1`` binds no aggregate inside it, ``$2`` one level …),
+    so that the same computation gets the same form wherever it appears, in any rule."""
+    return _canonical(ir.substitute(expr, var, ir.Var("$row", dtype=_var_type(expr, var))))[0]
 
 
-def _rename_value(value: Any, rename: Any, names: dict[str, str]) -> Any:
+def _var_type(expr: ir.Expr, var: str) -> DataType:
+    for sub in ir.walk(expr):
+        if isinstance(sub, ir.Var) and sub.name == var:
+            return sub.dtype
+    return UNKNOWN
+
+
+def _canonical(node: ir.Expr) -> tuple[ir.Expr, int]:
+    """Rename binders bottom-up; return the node and its binder height."""
+    if isinstance(node, ir.Agg):
+        parts = [node.where, node.value, *(k for k, _ in node.order)]
+        done = [_canonical(p) if p is not None else (None, 0) for p in parts]
+        height = 1 + max((h for _, h in done), default=0)
+        name = f"${height}"
+        var = ir.Var(name, dtype=UNKNOWN)
+        fixed = [ir.substitute(e, node.var, var) if e is not None else None for e, _ in done]
+        source = node.source
+        if isinstance(source, ir.RangeSource):
+            low, hl = _canonical(source.low)
+            high, hh = _canonical(source.high)
+            source = ir.RangeSource(source.kind, low, high)
+            height = max(height, hl + 1, hh + 1)
+        order = tuple((k, d) for k, (_, d) in zip(fixed[2:], node.order, strict=True))
+        return ir.Agg(node.func, name, source, fixed[0], fixed[1], order,
+                      dtype=node.dtype), height
+    height = 0
+    changes: dict[str, Any] = {}
+    for field in node.__attrs_attrs__:  # type: ignore[attr-defined]
+        if field.name in ("dtype", "origin"):
+            continue
+        value = getattr(node, field.name)
+        new_value, h = _canonical_value(value)
+        height = max(height, h)
+        if new_value is not value:
+            changes[field.name] = new_value
+    return (attrs.evolve(node, **changes) if changes else node), height
+
+
+def _canonical_value(value: Any) -> tuple[Any, int]:
     if isinstance(value, ir.Expr):
-        return rename(value, names)
+        return _canonical(value)
     if isinstance(value, tuple):
-        items = tuple(_rename_value(v, rename, names) for v in value)
-        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
-    return value
+        items = [_canonical_value(v) for v in value]
+        height = max((h for _, h in items), default=0)
+        new = tuple(v for v, _ in items)
+        return (value if all(a is b for a, b in zip(new, value, strict=True)) else new), height
+    return value, 0
 
 
 def engine_value(value: Any, dtype: DataType) -> Any:
@@ -228,17 +242,17 @@ class Evaluator:
         if expr.dtype == STR or any(v.dtype == STR for v in values):
             values = unify_many(values)
         out = values[-1]
-        out_values = out.values.copy()
+        target = np.float64 if expr.dtype in (FLOAT, MONEY) else None
+        if target is None:
+            kinds = {v.values.dtype for v in values}
+            target = np.float64 if np.dtype(np.float64) in kinds else out.values.dtype
+        out_values = out.values.astype(target, copy=True)
         out_valid = out.valid_mask().copy()
         for (cond, _), value in zip(branches, values[:-1], strict=True):
             take = cond & ~decided
-            out_values = np.where(take, value.values.astype(out_values.dtype, copy=False)
-                                  if value.values.dtype != out_values.dtype else value.values,
-                                  out_values)
+            out_values = np.where(take, value.values.astype(target, copy=False), out_values)
             out_valid = np.where(take, value.valid_mask(), out_valid)
             decided |= cond
-        if out_values.dtype != np.float64 and expr.dtype in (FLOAT, MONEY):
-            out_values = out_values.astype(np.float64)
         return Vec(out_values, out_valid, expr.dtype if expr.dtype != NULL else out.dtype,
                    out.dictionary)
 
@@ -533,8 +547,44 @@ def unify_many(vecs: list[Vec]) -> list[Vec]:
     return out
 
 
+def _string_constant(vec: Vec) -> str | None:
+    """The value of a constant string column (one dictionary entry, all valid), else None."""
+    if vec.dictionary is not None and len(vec.dictionary) == 1 and vec.valid is None:
+        return str(vec.dictionary[0].as_py())
+    return None
+
+
+_FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _compare_constant(op: str, vec: Vec, value: str) -> Vec:
+    """``vec op value`` for a string column and a constant, without re-encoding the column."""
+    assert vec.dictionary is not None
+    pos, present = search_dictionary(vec.dictionary, value)
+    codes = vec.values
+    if op == "=":
+        out = codes == pos if present else np.zeros(len(codes), dtype=bool)
+    elif op == "!=":
+        out = codes != pos if present else np.ones(len(codes), dtype=bool)
+    elif op == "<":
+        out = codes < pos
+    elif op == "<=":
+        out = codes < pos + (1 if present else 0)
+    elif op == ">":
+        out = codes >= pos + (1 if present else 0)
+    else:
+        out = codes >= pos
+    return Vec(out, vec.valid, BOOL)
+
+
 def compare(op: str, a: Vec, b: Vec) -> Vec:
     """SQL comparison: null when either side is null."""
+    if a.dictionary is not None and b.dictionary is not None:
+        const_b, const_a = _string_constant(b), _string_constant(a)
+        if const_b is not None and const_a is None:
+            return _compare_constant(op, a, const_b)
+        if const_a is not None and const_b is None:
+            return _compare_constant(_FLIPPED[op], b, const_a)
     if isinstance(a.dtype, RowType) or isinstance(b.dtype, RowType):
         av, bv = a.values, b.values
     elif a.dictionary is not None or b.dictionary is not None:

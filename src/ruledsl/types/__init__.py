@@ -18,4 +18,5 @@ from .dtypes import ListType as ListType
 from .dtypes import RowType as RowType
 from .dtypes import Scalar as Scalar
 from .dtypes import SetType as SetType
+from .dtypes import default_format as default_format
 from .dtypes import unify as unify

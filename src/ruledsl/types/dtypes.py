@@ -151,3 +151,16 @@ def unify(a: DataType, b: DataType) -> DataType | None:
         item = unify(a.item, b.item)
         return SetType(item) if item is not None else None
     return None
+
+
+def default_format(dtype: DataType) -> str:
+    """How a message placeholder of this type is printed (rules-46 §0.7.5).
+
+    Example:
+        >>> default_format(MONEY), default_format(FLOAT), default_format(ListType(DATE))
+        ('money', 'number', 'list')
+    """
+    if isinstance(dtype, ListType | SetType):
+        return "list"
+    return {"money": "money", "float": "number", "int": "int", "date": "date", "ts": "ts",
+            "bool": "bool", "month": "month", "duration": "int"}.get(getattr(dtype, "name", ""), "str")

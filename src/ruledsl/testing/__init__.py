@@ -1,0 +1,1 @@
+"""Testing tools for rulebooks: example runner, hypothesis strategies, pytest plugin."""
