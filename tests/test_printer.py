@@ -83,10 +83,11 @@ EXPRESSIONS = [
         "若 a 则 b 否则 若 c 则 d 否则 e",
         "if a then b else if c then d else e",
     ),
+    ("情形 当 a 则 1 否则 3 结束", "情形 当 a 则 1 否则 3 结束", "case when a then 1 else 3 end"),
     (
-        "情形 当 a 则 1 当 b 则 2 否则 3 结束",
-        "情形 当 a 则 1 当 b 则 2 否则 3 结束",
-        "case when a then 1 when b then 2 else 3 end",
+        "(情形 当 a 则 1 当 b 则 2 否则 3 结束) = 1",
+        "情形 当 a 则 1 当 b 则 2 否则 3 结束 == 1",
+        "case when a then 1 when b then 2 else 3 end == 1",
     ),
     (
         "求和(x.金额 对于 明细 x 满足 x.a 排序 x.t 降序, x.id 升序)",
@@ -259,10 +260,29 @@ def test_long_condition_wraps_at_and() -> None:
     assert short.splitlines()[1] == "    当 a 且 b"
 
 
-def test_long_or_condition_stays_on_one_line() -> None:
-    terms = [f"明细.很长的字段名称{i} > 参数.很长的参数名称{i}" for i in range(4)]
-    text = to_source(parse('规则 R "r" { 当 ' + " 或 ".join(terms) + " }"))
-    assert len(text.splitlines()) == 3
+def test_long_or_condition_wraps_at_or() -> None:
+    terms = [f"明细.很长的字段名称{i} > 参数.很长的参数名称{i}" for i in range(3)]
+    src = '规则 R "r" { 令 x = ' + " 或 ".join(terms) + " 且 y }"
+    lines = to_source(parse(src)).splitlines()
+    assert lines[1:4] == [
+        f"    令 x = {terms[0]}",
+        f"        或 {terms[1]}",
+        f"        或 ({terms[2]} 且 y)",
+    ]
+    assert_canonical("\n".join(lines) + "\n", "zh")
+
+
+def test_blank_lines_inside_rules_are_kept() -> None:
+    src = (
+        '规则 R "r" {\n\n    类别 药品类\n    层级 明细\n\n\n    # 逻辑\n    当 a\n\n'
+        "    示例 {\n        明细(a=1)\n\n        预期 无\n\n    }\n\n}\n"
+    )
+    text = to_source(parse(src))
+    assert text == (
+        '规则 R "r" {\n    类别 药品类\n    层级 明细\n\n    # 逻辑\n    当 a\n\n'
+        "    示例 {\n        明细(a=1)\n\n        预期 无\n    }\n}\n"
+    )
+    assert to_source(parse(text)) == text
 
 
 def test_templates() -> None:
@@ -513,3 +533,43 @@ def test_transformer_rebuilds_only_what_changed() -> None:
     assert to_source(m).count("令 k = 1") == 1  # the input is unchanged
     same = NodeTransformer().visit(m)
     assert same is m
+
+
+def test_long_lines_break_inside_aggregates() -> None:
+    src = (
+        '规则 R "r" { 令 伙伴 = 首条(结算 T 满足 T.人员编号 = S.人员编号 且 T.结算时间 > S.结算时间 - '
+        "参数.间隔分钟 分钟 且 T.结算时间 < S.结算时间 + 参数.间隔分钟 分钟 且 T != S "
+        "排序 绝对值(T.结算时间 - S.结算时间), T.结算ID) "
+        "当 计数(就诊 W 满足 W.人员编号 = V.人员编号 且 W.入院日期 >= 起日 且 W.入院日期 <= V.入院日期) "
+        "> 参数.上限 且 非 存在(结算 s 满足 s.就诊 = V) }"
+    )
+    text = to_source(parse(src))
+    assert text == (
+        '规则 R "r" {\n'
+        "    令 伙伴 = 首条(结算 T 满足 T.人员编号 == S.人员编号\n"
+        "        且 T.结算时间 > S.结算时间 - 参数.间隔分钟 分钟\n"
+        "        且 T.结算时间 < S.结算时间 + 参数.间隔分钟 分钟\n"
+        "        且 T != S\n"
+        "        排序 绝对值(T.结算时间 - S.结算时间), T.结算ID)\n"
+        "    当 计数(就诊 W 满足 W.人员编号 == V.人员编号\n"
+        "            且 W.入院日期 >= 起日\n"
+        "            且 W.入院日期 <= V.入院日期) > 参数.上限\n"
+        "        且 不存在(结算 s 满足 s.就诊 == V)\n"
+        "}\n"
+    )
+    assert_canonical(text, "zh")
+
+
+def test_long_lists_and_outputs_break_after_commas() -> None:
+    codes = ", ".join(f'"编码{i:03d}"' for i in range(12))
+    text = to_source(parse(f"参数 集: 集合<文本> = [{codes}]"))
+    assert text.splitlines()[0] == '参数 集: 集合<文本> = ["编码000",'
+    assert text.splitlines()[1] == '    "编码001",'
+    assert_canonical(text, "zh")
+    outputs = ", ".join(f"列{i} = 明细.很长的字段名称{i}" for i in range(5))
+    text = to_source(parse(f'规则 R "r" {{ 输出 {outputs} }}'), "en")
+    assert text.splitlines()[1:3] == [
+        "    output 列0 = 明细.很长的字段名称0,",
+        "        列1 = 明细.很长的字段名称1,",
+    ]
+    assert_canonical(text, "en")

@@ -78,7 +78,7 @@ def format_paths(paths: Iterable[str | Path], lang: str = "zh", check: bool = Fa
     Example:
         >>> import tempfile
         >>> folder = Path(tempfile.mkdtemp())
-        >>> _ = (folder / "a.rules").write_text("规则 R \\"r\\" { 当 x }\\n", encoding="utf-8")
+        >>> _ = (folder / "a.rules").write_text('规则 R "r" {\\n    当 x\\n}\\n', encoding="utf-8")
         >>> [p.name for p in format_paths([folder], lang="en", check=True)]
         ['a.rules']
         >>> [p.name for p in format_paths([folder], lang="zh", check=True)]

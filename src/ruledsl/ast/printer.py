@@ -2,19 +2,27 @@
 
 :func:`to_source` is the formatter behind ``ruledsl fmt``.  Its output is
 *canonical*: 4-space indentation, one clause per line, one example row per
-line, minimal parentheses (from operator precedence), the first spelling of
-every keyword and builtin in the chosen language.  For every tree the parser
-can produce, ``parse(to_source(m, lang)) == m`` (spans aside) and
-``to_source`` is idempotent.
+line, the first spelling of every keyword and builtin in the chosen language,
+minimal parentheses from operator precedence (with one exception for readers:
+an ``且`` operand of ``或`` keeps its parentheses, ``(a 且 b) 或 c``).  For every
+tree the parser can produce, ``parse(to_source(m, lang)) == m`` (spans aside)
+and ``to_source`` is idempotent.
 
 Layout:
 
 * a blank line separates top-level items, except that runs of parameter,
   override, disable, include, extends and define lines of one kind stay
-  together (a parameter file reads as a table);
-* a ``当``/``when`` condition wider than :data:`WIDTH` columns (CJK characters
-  count two) that is an ``且``/``and`` chain is wrapped before each ``且``, with
-  continuation lines indented four more spaces than the clause;
+  together (a parameter file reads as a table); elsewhere a single blank line
+  the source had between items, clauses, example rows or comments is kept;
+* a line wider than :data:`WIDTH` columns (CJK characters count two) is broken
+  before ``且``/``或``, before ``排序`` in an aggregate, before ``按`` in a group
+  scope, and after the commas of lists and ``输出``: the outermost of these
+  first, all of one level at once, deeper levels only where a line is still too
+  wide; continuation lines are indented four spaces more than the clause, and
+  four more for each further level;
+  template placeholders are never broken;
+* a ``情形`` that is a whole clause (``令``, ``定义``, ``违规金额`` …) with several
+  branches gets one line per branch;
 * comments are kept: a comment that trailed an item, clause or example row on
   its last line stays at the end of that line; every other comment goes on its
   own line before the first item, clause or row that starts after it (or
@@ -38,13 +46,15 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
+import attrs
+
 from ..syntax.keywords import spell, spell_unit
 from ..syntax.vocab import spell_function, spell_value
 from . import nodes as n
 from .visitor import walk
 
 WIDTH = 100
-"""Display width above which a ``当`` condition that is an ``且`` chain is wrapped."""
+"""Display width above which a line is broken (where it can be)."""
 
 INDENT = "    "
 
@@ -54,6 +64,7 @@ _IF, _OR, _AND, _NOT, _CMP, _SUM, _PRODUCT, _UNARY, _POSTFIX, _ATOM = range(10)
 _BINARY_PREC = {"or": _OR, "and": _AND, "+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT}
 _COMPARISONS = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _COMPARISON_NODES = (n.InList, n.Between, n.IsNull, n.Before, n.InCodeSet, n.InCodeRange)
+_BOOL_OPS = ("and", "or")
 _GROUPED = (n.ParamDecl, n.Override, n.Disable, n.Include, n.Extends, n.Define)
 _WORD = re.compile(r"[^\W\d]\w*")
 _LAST_WORD = re.compile(r"[^\W\d]\w*$")
@@ -78,7 +89,8 @@ def to_source(module: n.Module, lang: str = "zh") -> str:
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     source = module.span.source
-    return _Printer(lang, module.comments, source.text if source else None).module(module)
+    printer = _Printer(lang, module.comments, source.text if source else None, _mark(module))
+    return printer.module(module)
 
 
 def expr_to_source(expr: n.Expr, lang: str = "zh") -> str:
@@ -90,7 +102,8 @@ def expr_to_source(expr: n.Expr, lang: str = "zh") -> str:
         >>> expr_to_source(rule.clauses[0].cond, "en")
         'a - (b - c) * 2 between 1 and param.上限'
     """
-    return _Printer(lang, ()).expr(expr)
+    printer = _Printer(lang, (), None, None)
+    return printer.strip(printer.expr(expr))
 
 
 def display_width(text: str) -> int:
@@ -116,16 +129,23 @@ def quote(text: str, braces: bool = False) -> str:
     return f'"{out}"'
 
 
-def format_decimal(value: float) -> str:
-    """A decimal literal that reads back as the same float (never in exponent form).
+def format_decimal(value: float | decimal.Decimal) -> str:
+    """A decimal literal that reads back as the same value (never in exponent form).
+
+    A :class:`decimal.Decimal` keeps its written digits (``80.00``).
 
     Example:
         >>> format_decimal(80.0), format_decimal(0.005), format_decimal(1e-7), format_decimal(2e16)
         ('80.0', '0.005', '0.0000001', '20000000000000000.0')
+        >>> format_decimal(decimal.Decimal("80.00"))
+        '80.00'
     """
-    text = repr(float(value))
-    if "e" in text or "E" in text:
-        text = format(decimal.Decimal(text), "f")
+    if isinstance(value, decimal.Decimal):
+        text = format(value, "f")
+    else:
+        text = repr(float(value))
+        if "e" in text or "E" in text:
+            text = format(decimal.Decimal(text), "f")
     if "." not in text and text.lstrip("-").isdigit():
         text += ".0"
     return text
@@ -134,12 +154,21 @@ def format_decimal(value: float) -> str:
 class _Printer:
     """Prints one module; holds the comments not yet emitted."""
 
-    def __init__(self, lang: str, comments: Sequence[n.Comment], text: str | None = None) -> None:
+    def __init__(
+        self, lang: str, comments: Sequence[n.Comment], text: str | None, mark: str | None
+    ) -> None:
         self.lang = lang
         self.pending = sorted(comments, key=lambda c: c.span.start)
         self.lines: list[str] = []
-        self.text = text  # the parsed source, to keep deliberate blank lines at top level
-        self.last = 0  # end offset of the last top-level element printed
+        self.text = text  # the parsed source, to keep deliberate blank lines
+        self.last: int | None = None  # end offset of the last element printed in this block
+        # Line breaks: expressions are printed with "<mark><depth><mark>" after the space where a
+        # line may break (before 且/或/排序, after a list comma); ``fit`` breaks or removes them.
+        # ``mark`` is a private-use character that occurs in no name or string of the module.
+        self.mark = mark
+        self.breaks = re.compile(f"{mark}(\\d+){mark}") if mark else None
+        self.depth = 0  # brackets around the expression being printed
+        self.flat = False  # inside a template placeholder: never break
 
     # ------------------------------------------------------------- words --
     def kw(self, terminal: str) -> str:
@@ -148,26 +177,74 @@ class _Printer:
     def value(self, kind: str, word: str) -> str:
         return spell_value(kind, word, self.lang)
 
+    # ------------------------------------------------------- line breaks --
+    def brk(self) -> str:
+        """A possible line break at the current depth (goes right after a space)."""
+        if self.mark is None or self.flat:
+            return ""
+        return f"{self.mark}{self.depth}{self.mark}"
+
+    def strip(self, text: str) -> str:
+        """``text`` with its possible line breaks removed."""
+        return self.breaks.sub("", text) if self.breaks else text
+
+    def fit(self, head: str, text: str, indent: str, level: int = 1) -> list[str]:
+        """``head + text`` as lines no wider than :data:`WIDTH` where possible.
+
+        The outermost possible breaks are taken first, all of them at once;
+        lines still too wide are broken at their next level.  Continuation
+        lines are indented four spaces more than ``indent`` per ``level``.
+        """
+        line = head + text
+        found = [int(d) for d in self.breaks.findall(text)] if self.breaks else []
+        if not found or display_width(self.strip(line)) <= WIDTH:
+            return [self.strip(line)]
+        depth = min(found)
+        pieces = text.split(f" {self.mark}{depth}{self.mark}")
+        cont = indent + INDENT * level
+        lines = self.fit(head, pieces[0], indent, level + 1)
+        for piece in pieces[1:]:
+            lines.extend(self.fit(cont, piece, indent, level + 1))
+        return lines
+
+    def nested(self, print_: Callable[[], str]) -> str:
+        """Run ``print_`` one bracket deeper."""
+        self.depth += 1
+        try:
+            return print_()
+        finally:
+            self.depth -= 1
+
     # ---------------------------------------------------------- comments --
-    def leading(self, before: int, indent: str, top: bool = False) -> None:
+    def leading(self, before: int, indent: str, then_blank: bool = True) -> None:
         """Emit, on their own lines, the comments that start before offset ``before``.
 
-        At top level (``top``) a blank line the source had before a comment,
-        or between the comments and the item at ``before``, is kept.
+        A blank line the source had before a comment is kept, and (with
+        ``then_blank``) one between the last comment and the node at ``before``.
         """
         emitted = False
         while self.pending and self.pending[0].span.start < before:
             c = self.pending.pop(0)
-            if top and self.lines and self.lines[-1] and self.blank(self.last, c.span.start):
+            if self.lines and self.lines[-1] and self.blank(self.last, c.span.start):
                 self.lines.append("")
             self.lines.append(indent + c.text.rstrip())
-            self.last, emitted = c.span.end, True
-        if emitted and top and self.lines[-1] and self.blank(self.last, before):
+            self.last, emitted = max(self.last or 0, c.span.end), True
+        if emitted and then_blank and self.lines[-1] and self.blank(self.last, before):
             self.lines.append("")
 
-    def blank(self, start: int, end: int) -> bool:
+    def blank(self, start: int | None, end: int) -> bool:
         """Did the source have an empty line between offsets ``start`` and ``end``?"""
-        return self.text is not None and _BLANK_LINE.search(self.text, start, end) is not None
+        if self.text is None or start is None:
+            return False
+        return _BLANK_LINE.search(self.text, start, end) is not None
+
+    def separate(self, node: n.Node, always: bool) -> None:
+        """Blank line before ``node`` if ``always`` or if the source had one there."""
+        first = node.span.start
+        if self.pending and self.pending[0].span.start < first:
+            first = self.pending[0].span.start
+        if self.lines and self.lines[-1] and (always or self.blank(self.last, first)):
+            self.lines.append("")
 
     def trailing(self, end: int, limit: int | None) -> None:
         """Append the next comment to the last line if it trailed the node ending at ``end``."""
@@ -188,16 +265,14 @@ class _Printer:
         for i, item in enumerate(items):
             if i:
                 grouped = type(item) is type(items[i - 1]) and isinstance(item, _GROUPED)
-                first = self.pending[0].span.start if self.pending else item.span.start
-                if not grouped or self.blank(self.last, min(first, item.span.start)):
-                    self.lines.append("")
-            self.leading(item.span.start, "", top=True)
+                self.separate(item, always=not grouped)
+            self.leading(item.span.start, "")
             self.item(item)
             limit = items[i + 1].span.start if i + 1 < len(items) else None
             self.trailing(item.span.end, limit)
             self.last = item.span.end
-        self.leading(2**62, "", top=True)
-        return "".join(line.rstrip() + "\n" for line in self.lines)
+        self.leading(2**62, "", then_blank=False)
+        return "".join(self.strip(line).rstrip() + "\n" for line in self.lines)
 
     def item(self, item: n.Decl) -> None:
         if isinstance(item, n.Rule):
@@ -231,13 +306,20 @@ class _Printer:
         indent: str,
         emit: Callable[[n.Node, str], None],
     ) -> None:
-        """Print ``children`` one per line (with their comments) up to the ``}`` at ``close``."""
+        """Print ``children`` one per line (with their comments) up to the ``}`` at ``close``.
+
+        Blank lines between children are kept where the source had them.
+        """
+        self.last = None
         for i, child in enumerate(children):
+            if i:
+                self.separate(child, always=False)
             self.leading(child.span.start, indent)
             emit(child, indent)
             limit = children[i + 1].span.start if i + 1 < len(children) else close
             self.trailing(child.span.end, limit)
-        self.leading(close, indent)
+            self.last = child.span.end
+        self.leading(close, indent, then_blank=False)
 
     # ----------------------------------------------------------- clauses --
     def clause_into(self, clause: n.Node, indent: str) -> None:
@@ -250,7 +332,7 @@ class _Printer:
         """The line(s) of a one-line clause or a top-level declaration."""
         kw = self.kw
         if isinstance(c, n.WhenClause):
-            return self.wrapped(f"{indent}{kw('WHEN')} ", c.cond, indent)
+            return self.layout(f"{indent}{kw('WHEN')} ", c.cond, indent)
         if isinstance(c, n.Category):
             text = f"{kw('CATEGORY')} {c.value}"
         elif isinstance(c, n.ResultType):
@@ -280,52 +362,43 @@ class _Printer:
             text = f"{kw('PARAM')} {c.name}: {self.type_ref(c.type)} = {self.const(c.default)}{doc}"
         elif isinstance(c, n.Define):
             head = f"{kw('DEFINE')} {c.name}({', '.join(c.params)}) = "
-            return self.with_case(indent + head, c.body, indent)
+            return self.layout(indent + head, c.body, indent)
         elif isinstance(c, n.Scope):
             text = self.scope(c)
         elif isinstance(c, n.Let):
-            return self.with_case(f"{indent}{kw('LET')} {c.name} = ", c.expr, indent)
+            return self.layout(f"{indent}{kw('LET')} {c.name} = ", c.expr, indent)
         elif isinstance(c, n.Amount):
-            return self.with_case(f"{indent}{kw('AMOUNT')} ", c.expr, indent)
+            return self.layout(f"{indent}{kw('AMOUNT')} ", c.expr, indent)
         elif isinstance(c, n.Message):
             text = f"{kw('MESSAGE')} {self.expr(c.template)}"
         elif isinstance(c, n.Output):
-            assigns = ", ".join(f"{a.column} = {self.expr(a.expr)}" for a in c.assignments)
+            assigns = f", {self.brk()}".join(
+                f"{a.column} = {self.expr(a.expr)}" for a in c.assignments
+            )
             text = f"{kw('OUTPUT')} {assigns}"
         elif isinstance(c, n.Lines):
-            return self.with_case(f"{indent}{kw('LINES')} ", c.expr, indent)
+            return self.layout(f"{indent}{kw('LINES')} ", c.expr, indent)
         else:
             raise TypeError(f"cannot print {type(c).__name__} as a clause")
-        return [indent + text]
+        return self.fit(indent, text, indent)
 
-    def wrapped(self, head: str, cond: n.Expr, indent: str) -> list[str]:
-        """``head cond`` on one line, or wrapped before each ``且`` when too wide."""
-        line = head + self.expr(cond)
-        terms: list[n.Expr] = []
-        node = cond
-        while isinstance(node, n.Binary) and node.op == "and":
-            terms.append(node.right)
-            node = node.left
-        if display_width(line) <= WIDTH or not terms:
-            return [line]
-        lines = [head + self.expr(node, _AND)]
-        cont = indent + INDENT + self.kw("AND") + " "
-        lines.extend(cont + self.expr(t, _NOT) for t in reversed(terms))
-        return lines
+    def layout(self, head: str, e: n.Expr, indent: str) -> list[str]:
+        """``head e`` on one line, or on several (see :meth:`fit`).
 
-    def with_case(self, head: str, e: n.Expr, indent: str) -> list[str]:
-        """``head e``; a ``情形`` with several branches (or too wide) gets one line per branch."""
-        line = head + self.expr(e)
-        if not isinstance(e, n.Case) or (len(e.whens) < 2 and display_width(line) <= WIDTH):
-            return [line]
+        A ``情形`` with several branches, or too wide, gets one line per branch.
+        """
         kw, inner = self.kw, indent + INDENT
-        lines = [head + kw("CASE")]
-        lines.extend(
-            f"{inner}{kw('WHEN')} {self.expr(w.cond)} {kw('THEN')} {self.expr(w.value)}"
-            for w in e.whens
-        )
-        lines += [f"{inner}{kw('ELSE')} {self.expr(e.else_)}", indent + kw("END")]
-        return lines
+        text = self.expr(e)
+        if isinstance(e, n.Case) and (
+            len(e.whens) > 1 or display_width(self.strip(head + text)) > WIDTH
+        ):
+            lines = [head + kw("CASE")]
+            for w in e.whens:
+                branch = f"{self.expr(w.cond)} {kw('THEN')} {self.expr(w.value)}"
+                lines.extend(self.fit(f"{inner}{kw('WHEN')} ", branch, inner))
+            lines.extend(self.fit(f"{inner}{kw('ELSE')} ", self.expr(e.else_), inner))
+            return [*lines, indent + kw("END")]
+        return self.fit(head, text, indent)
 
     def scope(self, c: n.Scope) -> str:
         bindings = ", ".join(self.binding(b) for b in c.bindings)
@@ -343,7 +416,7 @@ class _Printer:
                 self.expr(k.expr) + (f" {self.kw('AS')} {k.name}" if k.name is not None else "")
                 for k in c.group_by
             )
-            text += f" {self.kw('BY')} {keys}"
+            text += f" {self.brk()}{self.kw('BY')} {keys}"
         return text
 
     def binding(self, b: n.Binding) -> str:
@@ -382,13 +455,17 @@ class _Printer:
     def const(self, e: n.Expr) -> str:
         """A constant: a literal (negative numbers allowed) or a list of constants."""
         if isinstance(e, n.ListLit):
-            return "[" + ", ".join(self.const(i) for i in e.items) + "]"
+            return self.list_(e.items)
         return self.expr(e)
+
+    def list_(self, items: Sequence[n.Expr]) -> str:
+        return "[" + self.nested(lambda: f", {self.brk()}".join(self.const(i) for i in items)) + "]"
 
     def expr(self, e: n.Expr, min_prec: int = _IF) -> str:
         """``e`` printed, in parentheses if it binds looser than ``min_prec``."""
-        text = self._expr(e)
-        return f"({text})" if _prec(e) < min_prec else text
+        if _prec(e) < min_prec:
+            return f"({self.nested(lambda: self._expr(e))})"
+        return self._expr(e)
 
     def _expr(self, e: n.Expr) -> str:  # noqa: C901 - one branch per node class
         kw = self.kw
@@ -407,14 +484,17 @@ class _Printer:
             prec = _BINARY_PREC[e.op]
             op = kw(e.op.upper()) if e.op in ("and", "or") else e.op
             if e.op == "or":  # not minimal, but "a 且 b 或 c" misleads readers: (a 且 b) 或 c
-                return f"{self.expr(e.left, _or_side(e.left))} {op} {self.expr(e.right, _NOT)}"
-            return f"{self.expr(e.left, prec)} {op} {self.expr(e.right, prec + 1)}"
+                left = self.expr(e.left, _or_side(e.left))
+                return f"{left} {self.brk()}{op} {self.expr(e.right, _NOT)}"
+            brk = self.brk() if e.op == "and" else ""
+            return f"{self.expr(e.left, prec)} {brk}{op} {self.expr(e.right, prec + 1)}"
         if isinstance(e, n.Unary):
             if e.op == "neg":
                 return "-" + self.expr(e.operand, _UNARY)
             if _is_not_exists(e):
                 assert isinstance(e.operand, n.Comprehension)
-                return f"{kw('NOTEXISTS')}({self.comprehension_body(e.operand)})"
+                body = e.operand
+                return f"{kw('NOTEXISTS')}({self.nested(lambda: self.comprehension_body(body))})"
             operand = self.expr(e.operand, _NOT)
             if self._glues(operand, words=("exists",)):
                 operand = f"({operand})"  # en: "not exists" is one keyword
@@ -444,6 +524,17 @@ class _Printer:
             )
         if isinstance(e, n.Duration):
             return f"{self.expr(e.value, _POSTFIX)} {spell_unit(e.unit, self.lang)}"
+        if isinstance(e, n.If | n.Case | n.Call | n.Comprehension | n.GroupAgg):
+            return self.nested(lambda: self._bracketed(e))
+        if isinstance(e, n.ListExpr | n.ListLit):
+            return self.list_(e.items)
+        if isinstance(e, n.Template):
+            return self.template(e)
+        raise TypeError(f"cannot print {type(e).__name__} as an expression")
+
+    def _bracketed(self, e: n.Expr) -> str:
+        """Expressions whose parts are one level deeper for line breaking."""
+        kw = self.kw
         if isinstance(e, n.If):
             return (
                 f"{kw('IF')} {self.expr(e.cond)} {kw('THEN')} {self.expr(e.then)} "
@@ -460,16 +551,11 @@ class _Printer:
             return f"{spell_function(e.func, self.lang)}({args})"
         if isinstance(e, n.Comprehension):
             return f"{spell_function(e.func, self.lang)}({self.comprehension_body(e)})"
-        if isinstance(e, n.GroupAgg):
-            parts = [] if e.value is None else [self.expr(e.value)]
-            if e.where is not None:
-                parts += [kw("WHERE"), self.expr(e.where)]
-            return f"{spell_function(e.func, self.lang)}({' '.join(parts)})"
-        if isinstance(e, n.ListExpr | n.ListLit):
-            return "[" + ", ".join(self.const(i) for i in e.items) + "]"
-        if isinstance(e, n.Template):
-            return self.template(e)
-        raise TypeError(f"cannot print {type(e).__name__} as an expression")
+        assert isinstance(e, n.GroupAgg)
+        parts = [] if e.value is None else [self.expr(e.value)]
+        if e.where is not None:
+            parts += [kw("WHERE"), self.expr(e.where)]
+        return f"{spell_function(e.func, self.lang)}({' '.join(parts)})"
 
     def comprehension_body(self, e: n.Comprehension) -> str:
         parts = []
@@ -482,7 +568,7 @@ class _Printer:
             keys = ", ".join(
                 self.expr(k.expr) + (f" {self.kw('DESC')}" if k.descending else "") for k in e.order
             )
-            parts += [self.kw("ORDERBY"), keys]
+            parts += [self.brk() + self.kw("ORDERBY"), keys]
         return " ".join(parts)
 
     def literal(self, e: n.Literal) -> str:
@@ -492,7 +578,7 @@ class _Printer:
         if e.kind == "int":
             return str(int(v))  # type: ignore[call-overload]
         if e.kind == "decimal":
-            return format_decimal(float(v))  # type: ignore[arg-type]
+            return format_decimal(v)  # type: ignore[arg-type]
         if e.kind == "ts":
             assert isinstance(v, dt.datetime)
             return v.isoformat(sep=" ", timespec="seconds")
@@ -516,7 +602,11 @@ class _Printer:
                 )
             else:
                 filt = f"|{self.value('filter', part.filter)}" if part.filter is not None else ""
-                out.append(f"{{{self.expr(part.expr)}{filt}}}")
+                flat, self.flat = self.flat, True
+                try:
+                    out.append(f"{{{self.expr(part.expr)}{filt}}}")
+                finally:
+                    self.flat = flat
         body = "".join(out)
         return f"“{body}”" if curly else f'"{body}"'
 
@@ -524,8 +614,19 @@ class _Printer:
         """In English, does the first (or last) word of ``text`` fuse with a keyword next to it?"""
         if self.lang != "en":
             return False
-        found = (_LAST_WORD.search if last else _WORD.match)(text)
+        found = (_LAST_WORD.search if last else _WORD.match)(self.strip(text))
         return found is not None and found.group().lower() in words
+
+
+def _mark(node: n.Node) -> str | None:
+    """A private-use character that occurs in no string of ``node`` (the line-break marker)."""
+    used: set[str] = set()
+    for x in walk(node):
+        for value in attrs.asdict(x, recurse=False).values():
+            for v in value if isinstance(value, tuple) else (value,):
+                if isinstance(v, str):
+                    used.update(v)
+    return next((chr(c) for c in range(0xE000, 0xF900) if chr(c) not in used), None)
 
 
 def _or_side(e: n.Expr) -> int:
