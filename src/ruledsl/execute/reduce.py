@@ -65,9 +65,9 @@ def reduce(func: str, group: np.ndarray, n_groups: int, value: Vec | None,
         g, v = group[valid], value.values[valid]
         if len(g) == 0:
             return Vec(np.zeros(n_groups, dtype=np.int64), None, INT)
-        pairs = np.unique(np.stack([g.astype(np.float64), v.astype(np.float64)]), axis=1)
-        return Vec(np.bincount(pairs[0].astype(np.int64), minlength=n_groups).astype(np.int64),
-                   None, INT)
+        combined, width, _ = _pair_codes(g, v)
+        distinct = np.unique(combined)
+        return Vec(np.bincount(distinct // width, minlength=n_groups).astype(np.int64), None, INT)
     if func in ("first", "last"):
         pick = _pick(func, group, n_groups, order or [], tie)
         return value.take(pick)
@@ -133,20 +133,32 @@ def _pick(func: str, group: np.ndarray, n_groups: int, order: list[tuple[Vec, bo
     return pick
 
 
+def _pair_codes(group: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """One int64 per (group, value) pair, ordered like the pairs; and the value of each code."""
+    if values.dtype.kind in "iub":
+        low = int(values.min())
+        codes = values.astype(np.int64) - low
+        width = int(codes.max()) + 1
+        return group.astype(np.int64) * width + codes, width, np.arange(width) + low
+    uniq, codes = np.unique(values, return_inverse=True)
+    width = len(uniq)
+    return group.astype(np.int64) * width + codes.reshape(-1), width, uniq
+
+
 def _mode(group: np.ndarray, n_groups: int, value: Vec, valid: np.ndarray) -> Vec:
     v = value.values[valid]
     out = Vec(np.zeros(n_groups, dtype=value.values.dtype), np.zeros(n_groups, dtype=bool),
               value.dtype, value.dictionary)
     if len(v) == 0:
         return out
-    pairs, counts = np.unique(np.stack([group.astype(np.float64), v.astype(np.float64)]), axis=1,
-                              return_counts=True)
-    g = pairs[0].astype(np.int64)
-    best = np.lexsort([pairs[1], -counts, g])  # most frequent, then smallest value
+    combined, width, decode = _pair_codes(group, v)
+    pairs, counts = np.unique(combined, return_counts=True)
+    g, codes = pairs // width, pairs % width
+    best = np.lexsort([codes, -counts, g])  # most frequent, then smallest value
     first = np.ones(len(best), dtype=bool)
     first[1:] = g[best][1:] != g[best][:-1]
     chosen = best[first]
-    out.values[g[chosen]] = pairs[1][chosen].astype(value.values.dtype)
+    out.values[g[chosen]] = decode[codes[chosen]].astype(value.values.dtype)
     assert out.valid is not None
     out.valid[g[chosen]] = True
     return out
