@@ -378,6 +378,9 @@ class _Printer:
             text = f"{kw('OUTPUT')} {assigns}"
         elif isinstance(c, n.Lines):
             return self.layout(f"{indent}{kw('LINES')} ", c.expr, indent)
+        elif type(c).__name__ == "Property":  # 性质 递减(参数.x); newer than this printer
+            kind, param = getattr(c, "kind"), getattr(c, "param")  # noqa: B009
+            text = f"{kw('PROPERTY')} {self.value('property', kind)}({self.expr(param)})"
         else:
             raise TypeError(f"cannot print {type(c).__name__} as a clause")
         return self.fit(indent, text, indent)

@@ -302,7 +302,11 @@ def clauses() -> st.SearchStrategy[n.Decl]:
     """Every kind of rule clause."""
     exprs = expressions()
     message = st.one_of(texts().map(lambda v: _node(n.Literal, v, "str")), templates())
+    extra: list[st.SearchStrategy[n.Decl]] = []
+    if hasattr(n, "Property") and "property" in VALUES:  # 性质 递减(参数.x)
+        extra.append(_build(n.Property, _canonical_words("property"), exprs))
     return st.one_of(
+        *extra,
         _build(n.Category, st.one_of(st.sampled_from(CATEGORIES), identifiers())),
         _build(n.ResultType, _canonical_words("result")),
         _build(n.Stages, st.lists(_canonical_words("stage"), min_size=1, max_size=3).map(tuple)),
