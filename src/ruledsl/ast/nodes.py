@@ -461,6 +461,18 @@ class Lines(Decl):
 
 
 @attrs.frozen
+class Property(Decl):
+    """``性质 递减(参数.x)``: a property the rule promises, checked by the pytest plugin.
+
+    ``递减``/``decreasing``: raising the parameter never adds firings;
+    ``递增``/``increasing``: raising it never removes firings.
+    """
+
+    kind: str
+    param: Expr
+
+
+@attrs.frozen
 class FieldValue(Node):
     """``column = constant`` in an example row."""
 

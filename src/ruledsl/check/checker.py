@@ -168,7 +168,7 @@ class Checker:
         clauses: dict[type, list[n.Decl]] = {}
         for clause in rule.clauses:
             clauses.setdefault(type(clause), []).append(clause)
-        repeatable = (n.ParamDecl, n.Define, n.Let, n.Example)
+        repeatable = (n.ParamDecl, n.Define, n.Let, n.Example, n.Property)
         for kind, items in clauses.items():
             if kind not in repeatable and len(items) > 1:
                 self.error("E0102", items[1], "同一子句在规则中出现了两次",
@@ -261,6 +261,8 @@ class Checker:
         examples = tuple(
             e for e in (self.example(x, params) for x in clauses.get(n.Example, [])) if e is not None
         )
+        properties = tuple(p for p in (self._property(x, env) for x in clauses.get(n.Property, []))
+                           if p is not None)
         enabled = one(n.Enabled)
         source = one(n.SourceText)
         description = one(n.Description)
@@ -276,7 +278,7 @@ class Checker:
             description=description.text if description else None,
             bindings=bindings, where=where, group_keys=group_keys, when=when, amount=amount,
             message=message, outputs=outputs, lines=lines, params=tuple(params.values()),
-            examples=examples, span=rule.span,
+            examples=examples, properties=properties, span=rule.span,
         )
 
     def _effective(self, clause: n.Effective, bindings: tuple[tuple[str, ir.Source], ...],
@@ -308,6 +310,17 @@ class Checker:
             return when
         cond = ir.substitute(self.derived_text(table, text.format(c=" and ".join(bounds))), "$self", row)
         return ir.Call("and", (when, cond), dtype=BOOL)
+
+    def _property(self, clause: n.Property, env: Env) -> tuple[str, str] | None:
+        if clause.kind not in VALUES["property"]:
+            self._bad_metadata(clause, clause.kind, ["递减", "递增", "decreasing", "increasing"])
+            return None
+        param = self.expr(clause.param, env)
+        if not isinstance(param, ir.Param) or not (param.dtype.is_numeric or param.dtype == DATE):
+            self.error("E0301", clause.param, "性质应针对一个数值或日期参数，如 递减(参数.max_visits)",
+                       "a property names a numeric or date parameter, e.g. decreasing(param.max_visits)")
+            return None
+        return clause.kind, param.name
 
     def _metadata(self, clause: Any, kind: str | None, allowed: tuple[str, ...] = ()) -> str | None:
         if clause is None:

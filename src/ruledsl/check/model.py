@@ -67,6 +67,8 @@ class CheckedRule:
     lines: ir.Expr
     params: tuple[ParamInfo, ...]
     examples: tuple[ExampleCase, ...]
+    properties: tuple[tuple[str, str], ...] = ()
+    """``(kind, qualified parameter)``: ``decreasing`` or ``increasing`` in the parameter."""
     span: Span | None = attrs.field(default=None, eq=False)
 
     @property

@@ -48,6 +48,7 @@ KEYWORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "OUTPUT": (("输出",), ("output",)),
     "LINES": (("明细行",), ("lines",)),
     "EXAMPLE": (("示例",), ("example",)),
+    "PROPERTY": (("性质",), ("property",)),
     "EXPECT": (("预期",), ("expect",)),
     "NONE": (("无",), ("none",)),
     "IF": (("若", "如果"), ("if",)),

@@ -214,6 +214,10 @@ class ToAst(Transformer[Token, Any]):
     def out_assign(self, meta: Any, name: Token, _eq: Token, expr: n.Expr) -> n.OutAssign:
         return n.OutAssign(str(name), expr, span=self._span(meta))
 
+    # property: PROPERTY NAME _LPAR expr _RPAR
+    def property(self, meta: Any, _kw: Token, kind: Token, param: n.Expr) -> n.Decl:
+        return n.Property(canonical_value("property", str(kind)), param, span=self._span(meta))
+
     # lines: LINES expr
     def lines(self, meta: Any, _kw: Token, expr: n.Expr) -> n.Decl:
         return n.Lines(expr, span=self._span(meta))

@@ -65,6 +65,7 @@ VALUES: dict[str, dict[str, tuple[str, ...]]] = {
     "result": {"definite": ("明确违规", "明确"), "suspicious": ("可疑",)},
     "severity": {"high": ("高",), "medium": ("中",), "low": ("低",)},
     "filter": {"sex": ("性别",), "money": ("金额",), "number": ("数值",)},
+    "property": {"decreasing": ("递减",), "increasing": ("递增",)},
     "type": {
         "int": ("整数",),
         "float": ("小数", "数值"),
