@@ -19,6 +19,8 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
     "codes_page",
+    "ruledsl_example",
+    "catalogue_page",
 ]
 # No intersphinx: builds run without network access.
 
