@@ -137,6 +137,7 @@ def catalogue_rst(root: Path) -> str:
         lines += _heading(category, "-")
         for rule in rules:
             lines += _rule(rule, book)
+    lines += _overlays(root, book)
     shared = {name: info for name, info in book.params.items() if "." not in name}
     if shared:
         lines += _heading("规则库参数 · Rulebook parameters", "-")
@@ -147,6 +148,49 @@ def catalogue_rst(root: Path) -> str:
                       f"     - {_literal(_value(info.default))}", f"     - {_cell(info.doc or '')}"]
         lines.append("")
     return "\n".join(lines)
+
+
+def _overlays(root: Path, base: Any) -> list[str]:
+    """Other rulebooks next to this one: what each overrides and disables."""
+    from ruledsl.errors import DiagnosticError
+    from ruledsl.rulebook import ENTRY_FILE, load_rulebook
+
+    folder = root / RULEBOOK
+    lines: list[str] = []
+    for other in sorted(p for p in folder.parent.iterdir() if p.is_dir() and p != folder):
+        if not (other / ENTRY_FILE).is_file():
+            continue
+        try:
+            book = load_rulebook(other)
+        except (DiagnosticError, OSError):
+            continue
+        if {r.id for r in base.rules} - {r.id for r in book.rules}:
+            continue  # not an overlay of this rulebook
+        changed = [(name, info) for name, info in book.params.items()
+                   if name in base.params and base.params[name].default != info.default]
+        added = [r for r in book.rules if r.id not in {b.id for b in base.rules}]
+        replaced = [r for r in book.rules
+                    if r.id in {b.id for b in base.rules} and r != base.rule(r.id)]
+        title = f"{other.name}" + (f" · {book.title}" if book.title else "")
+        lines += _heading(title, "~")
+        lines += [f"``rulebooks/{other.name}`` extends this rulebook (``继承``).", ""]
+        if changed:
+            lines += [".. list-table:: 覆盖参数 overridden parameters", "   :header-rows: 1", "",
+                      "   * - parameter", "     - 全区 default", "     - here"]
+            for name, info in changed:
+                lines += [f"   * - {_literal(name)}",
+                          f"     - {_literal(_value(base.params[name].default))}",
+                          f"     - {_literal(_value(info.default))}"]
+            lines.append("")
+        if book.disabled:
+            shown = "、".join(f":ref:`{rid} <rule-{rid}>`" for rid in sorted(book.disabled))
+            lines += [f"停用规则 disabled: {shown}", ""]
+        if added or replaced:
+            ids = ", ".join(r.id for r in (*added, *replaced))
+            lines += [f"Own or replaced rules: {ids}", ""]
+    if lines:
+        lines = _heading("地方规则库 · Regional rulebooks", "-") + lines
+    return lines
 
 
 def _index(book: Any) -> list[str]:
