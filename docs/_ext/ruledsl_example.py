@@ -22,12 +22,32 @@ Directives
     Chinese rule text, checked like ``ruledsl-example``, shown side by side with
     the same rule in English keywords as ``ruledsl fmt --lang en`` prints it
     (:func:`ruledsl.ast.printer.to_source`); the English text is checked too.
+    Without the printer, only the Chinese text is shown.
+
+``.. ruledsl-rulebook::``
+    Several files, each introduced by a ``== path ==`` line, written to a
+    temporary folder; the folder named by ``:load:`` is loaded with
+    :func:`ruledsl.rulebook.load_rulebook` (``:fails: E0105`` for one that must
+    be rejected) and the rules and parameter values it ends up with are shown.
+
+``.. ruledsl-explain::``
+    Rule text and the plan ``ruledsl explain`` prints for it (``:rule:`` one
+    rule, ``:only: agg`` only the lines of that kind).
+
+``.. ruledsl-load::``
+    CSV files (``== name.csv ==`` sections, written in ``:encoding:``) loaded by
+    :func:`ruledsl.data.load.load_tables` (``:kind:``, ``:only:``); shows the
+    loaded schema or the diagnostics (``:fails: D0003`` when it must fail).
 
 ``.. ruledsl-keywords::``, ``.. ruledsl-units::``, ``.. ruledsl-functions::``,
-``.. ruledsl-values::``, ``.. ruledsl-derived::``, ``.. ruledsl-schema:: [claims|kb]``
+``.. ruledsl-values::``, ``.. ruledsl-derived::``, ``.. ruledsl-schema:: claims|kb|output``
     Tables generated from the language's own tables (``syntax/keywords.py``,
     ``syntax/vocab.py``, ``check/functions.py``, ``schema/derived.py``,
     ``schema/contract.py``), so the reference cannot drift from the code.
+
+With ``:firings:``, ``ruledsl-example`` also shows the firings each ``示例``
+produced.  Every problem is a warning (``reporter.warning``), so ``sphinx -W``
+fails the build.
 
 A small Pygments lexer (``ruledsl``) highlights keywords of both languages,
 builtins, strings, numbers, dates and comments.
@@ -490,6 +510,7 @@ class RuledslLoad(_Checked):
 
 def _table(header: list[str], rows: list[list[str]], widths: list[int] | None = None,
            classes: tuple[str, ...] = ()) -> nodes.table:
+    """A table whose cells are text with ````literal```` spans."""
     table = nodes.table(classes=list(classes))
     group = nodes.tgroup(cols=len(header))
     table += group
@@ -504,13 +525,7 @@ def _table(header: list[str], rows: list[list[str]], widths: list[int] | None = 
             row = nodes.row()
             for cell in cells:
                 entry = nodes.entry()
-                para = nodes.paragraph()
-                for i, piece in enumerate(re.split(r"``(.*?)``", cell)):
-                    if i % 2:
-                        para += nodes.literal(piece, piece)
-                    elif piece:
-                        para += nodes.Text(piece)
-                entry += para
+                entry += _paragraph(cell)
                 row += entry
             part += row
     return table
@@ -668,10 +683,7 @@ class SchemaTables(SphinxDirective):
                 extra.append("key " + _code(table.key))
             if getattr(table, "order", None):
                 extra.append("natural order " + _code(table.order))
-            para = nodes.paragraph()
-            text = "; ".join(extra)
-            for i, piece in enumerate(re.split(r"``(.*?)``", text)):
-                para += nodes.literal(piece, piece) if i % 2 else nodes.Text(piece)
+            para = _paragraph("; ".join(extra))
             rows = [[f"``{c.name}``", c.label, str(c.dtype) if not hasattr(c.dtype, "item")
                      else str(c.dtype), "null" if c.nullable else "", c.doc or ""]
                     for c in table.columns]
