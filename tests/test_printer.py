@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -112,8 +113,8 @@ EXPRESSIONS = [
     ("【1，2】", "[1, 2]", "[1, 2]"),
     (
         "x = 1.50 或 x = 0.005 或 x = 80.0",
-        "x == 1.5 或 x == 0.005 或 x == 80.0",
-        "x == 1.5 or x == 0.005 or x == 80.0",
+        "x == 1.50 或 x == 0.005 或 x == 80.0",
+        "x == 1.50 or x == 0.005 or x == 80.0",
     ),
     (
         "d = 2025-03-01 且 t = 2025-03-01T10:00:00",
@@ -183,7 +184,7 @@ RULE_ZH = """\
     启用 假
     依据 "国家医保药品目录"
     说明 "限儿童"
-    参数 上限: 集合<文本> = [-1, 2.5, "a"]
+    参数 上限: 集合<文本> = [-1, 2.50, "a"]
     定义 儿童(p) = p.年龄 < 18
     对每条 fee L 满足 L.数量 > 0
     令 a = 周岁(patient.birth, L.date)
@@ -193,7 +194,7 @@ RULE_ZH = """\
     输出 项目编码 = L.code, 日期 = L.date
     明细行 [L]
     示例 fires "触发" {
-        fee(sn="F1", amt=80.0)
+        fee(sn="F1", amt=80.00)
         参数(上限=[1])
         预期(sn="F1")
     }
@@ -219,7 +220,7 @@ def test_rule_to_english_and_back() -> None:
         'rule YP-02 "药品限儿童使用" {\n    category 药品类\n    result definite\n'
     )
     assert "    for each fee L where L.数量 > 0\n" in en
-    assert '    example fires "触发" {\n        fee(sn="F1", amt=80.0)\n' in en
+    assert '    example fires "触发" {\n        fee(sn="F1", amt=80.00)\n' in en
     assert to_source(parse(en), "zh") == RULE_ZH
     assert_canonical(en, "en")
 
@@ -308,7 +309,8 @@ def test_decimals_keep_their_kind() -> None:
                 n.TypeRef("float", span=S),
                 n.ListLit(
                     tuple(
-                        n.Literal(v, "decimal", span=S) for v in (80.0, 0.005, 1e-7, 2e16, -3.25)
+                        n.Literal(Decimal(v), "decimal", span=S)
+                        for v in ("80.0", "0.005", "1E-7", "2E+16", "-3.25")
                     ),
                     span=S,
                 ),

@@ -47,7 +47,8 @@ class Literal(Expr):
 
     value: object
     kind: str
-    """One of ``str``, ``int``, ``decimal``, ``date``, ``ts``, ``bool``, ``null``."""
+    """One of ``str``, ``int``, ``decimal`` (a :class:`decimal.Decimal`, so ``80.00`` keeps
+    its digits), ``date``, ``ts``, ``bool``, ``null``."""
 
 
 @attrs.frozen

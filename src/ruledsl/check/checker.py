@@ -450,7 +450,9 @@ class Checker:
         dtype = {"str": STR, "int": INT, "decimal": FLOAT, "date": DATE, "ts": TIMESTAMP,
                  "bool": BOOL, "null": NULL}[node.kind]
         value = node.value
-        if node.kind == "date":
+        if node.kind == "decimal":
+            value = float(value)  # type: ignore[arg-type]
+        elif node.kind == "date":
             value = (value - dt.date(1970, 1, 1)).days
         elif node.kind == "ts":
             value = int((value - dt.datetime(1970, 1, 1)).total_seconds())

@@ -239,7 +239,7 @@ class Evaluator:
         decided = np.zeros(frame.n, dtype=bool)
         branches = [(self.ev(c, frame).true_mask(), self.ev(v, frame)) for c, v in expr.whens]
         values = [v for _, v in branches] + [result]
-        if expr.dtype == STR or any(v.dtype == STR for v in values):
+        if expr.dtype == STR or any(v.dictionary is not None for v in values):
             values = unify_many(values)
         out = values[-1]
         target = np.float64 if expr.dtype in (FLOAT, MONEY) else None
@@ -532,7 +532,16 @@ def normalize_codes(values: pa.Array) -> pa.Array:
 
 
 def unify_many(vecs: list[Vec]) -> list[Vec]:
-    """String columns re-encoded over one common dictionary (other columns unchanged)."""
+    """String columns re-encoded over one common dictionary (other columns unchanged).
+
+    When any column holds strings, an all-null column without a dictionary (a
+    ``空`` constant) joins them as null strings.
+    """
+    if any(v.dictionary is not None for v in vecs):
+        empty = pa.array([], pa.string())
+        vecs = [v if v.dictionary is not None or v.dtype not in (NULL, STR) else
+                Vec(np.zeros(len(v), dtype=np.int64), np.zeros(len(v), dtype=bool), STR, empty)
+                for v in vecs]
     dicts = [v.dictionary for v in vecs if v.dictionary is not None]
     if len(dicts) < 2 or all(d is dicts[0] for d in dicts):
         return vecs

@@ -31,42 +31,54 @@ class KeywordPostLex:
     always_accept = ("NAME",)
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        """Yield tokens with keywords retyped."""
-        pending: list[Token] = []
-        for tok in stream:
-            pending.append(tok)
-            while pending and not self._could_extend(pending):
-                yield from self._emit(pending)
-        while pending:
-            yield from self._emit(pending)
+        """Yield tokens with keywords retyped.
 
-    @staticmethod
-    def _words(tokens: list[Token]) -> tuple[str, ...]:
-        return tuple(t.value.lower() if t.type == "NAME" else "\0" for t in tokens)
-
-    def _could_extend(self, pending: list[Token]) -> bool:
-        words = self._words(pending)
-        return any(len(k) > len(words) and k[: len(words)] == words for k in MULTI_WORD)
-
-    def _emit(self, pending: list[Token]) -> Iterator[Token]:
-        words = self._words(pending)
-        for key, terminal in MULTI_WORD.items():
-            if words[: len(key)] == key:
-                first, last = pending[0], pending[len(key) - 1]
-                tok = Token.new_borrow_pos(terminal, " ".join(t.value for t in pending[: len(key)]), first)
-                tok.end_pos = last.end_pos
-                tok.end_line, tok.end_column = last.end_line, last.end_column
-                del pending[: len(key)]
-                yield tok
-                return
-        tok = pending.pop(0)
-        if tok.type == "NAME":
+        A word right after ``.`` (``fee.amount``), or a name being assigned in
+        ``(… , name = …)`` / ``输出 name = …``, stays a name even when it spells
+        a keyword.
+        """
+        tokens = list(stream)
+        out: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if tok.type != "NAME":
+                out.append(tok)
+                i += 1
+                continue
+            prev = out[-1].type if out else None
+            nxt = tokens[i + 1].type if i + 1 < len(tokens) else None
+            if prev == "_DOT" or (prev in ("_LPAR", "_COMMA", "OUTPUT") and nxt == "EQ"):
+                out.append(tok)
+                i += 1
+                continue
+            merged = self._multi_word(tokens, i)
+            if merged is not None:
+                out.append(merged[0])
+                i += merged[1]
+                continue
             kw = keyword_type(tok.value)
             if kw is not None:
                 tok = Token.new_borrow_pos(kw, tok.value, tok)
             elif unit_of(tok.value) is not None:
                 tok = Token.new_borrow_pos("UNIT", tok.value, tok)
-        yield tok
+            out.append(tok)
+            i += 1
+        yield from out
+
+    @staticmethod
+    def _multi_word(tokens: list[Token], i: int) -> tuple[Token, int] | None:
+        for key, terminal in MULTI_WORD.items():
+            part = tokens[i : i + len(key)]
+            if len(part) == len(key) and all(
+                t.type == "NAME" and t.value.lower() == w for t, w in zip(part, key, strict=True)
+            ):
+                first, last = part[0], part[-1]
+                tok = Token.new_borrow_pos(terminal, " ".join(t.value for t in part), first)
+                tok.end_pos = last.end_pos
+                tok.end_line, tok.end_column = last.end_line, last.end_column
+                return tok, len(key)
+        return None
 
 
 @functools.cache

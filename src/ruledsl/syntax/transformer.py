@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
 from typing import Any
 
 from lark import Token, Transformer, Tree, v_args
@@ -417,21 +418,22 @@ class ToAst(Transformer[Token, Any]):
         return n.Literal(self._number(tok, int), "int", span=self._tok_span(tok))
 
     def decimal_lit(self, meta: Any, tok: Token) -> n.Expr:
-        return n.Literal(self._number(tok, float), "decimal", span=self._tok_span(tok))
+        return n.Literal(self._number(tok, Decimal), "decimal", span=self._tok_span(tok))
 
     def neg_int_lit(self, meta: Any, _m: Token, tok: Token) -> n.Expr:
         return n.Literal(-self._number(tok, int), "int", span=self._span(meta))
 
     def neg_decimal_lit(self, meta: Any, _m: Token, tok: Token) -> n.Expr:
-        return n.Literal(-self._number(tok, float), "decimal", span=self._span(meta))
+        return n.Literal(-self._number(tok, Decimal), "decimal", span=self._span(meta))
 
-    def _number(self, tok: Token, kind: type[int] | type[float]) -> Any:
-        # int() refuses more than 4300 digits; float() overflows to inf.
+    def _number(self, tok: Token, kind: type[int] | type[Decimal]) -> Any:
+        # int() refuses more than 4300 digits; a decimal must fit a float (f64) when used.
         try:
-            value = kind(tok)
-        except ValueError:
-            value = None
-        if value is None or not math.isfinite(value):
+            value = kind(str(tok))
+            finite = math.isfinite(float(value))
+        except (ValueError, OverflowError):
+            value, finite = None, False
+        if value is None or not finite:
             shown = str(tok) if len(tok) <= 24 else f"{str(tok)[:20]}…"
             raise self._invalid(self._tok_span(tok), f"数值超出范围 “{shown}”",
                                 f'number out of range "{shown}"')

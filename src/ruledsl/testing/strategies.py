@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
@@ -133,7 +134,7 @@ def literals(negative: bool = False, strings: bool = True) -> st.SearchStrategy[
     sign = st.sampled_from((1, -1)) if negative else st.just(1)
     ints = st.builds(lambda v, s: v * s, st.integers(0, 10**20), sign)
     floats = st.floats(0, 1e20, allow_nan=False, allow_infinity=False).map(abs)
-    decimals = st.builds(lambda v, s: v * s, floats, sign)
+    decimals = st.builds(lambda v, s: Decimal(repr(v * s)), floats, sign)
     kinds: list[st.SearchStrategy[n.Literal]] = [
         ints.map(lambda v: _node(n.Literal, v, "int")),
         decimals.map(lambda v: _node(n.Literal, v, "decimal")),
