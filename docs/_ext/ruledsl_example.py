@@ -281,9 +281,9 @@ class RuledslPair(_Checked):
         head = nodes.thead()
         group += head
         row = nodes.row()
-        for title in ("中文关键字 (as written)", "English keywords (ruledsl fmt --lang en)"):
+        for title in ("中文关键字 (as written)", "English keywords (``ruledsl fmt --lang en``)"):
             entry = nodes.entry()
-            entry += nodes.paragraph(title, title)
+            entry += _paragraph(title)
             row += entry
         head += row
         body = nodes.tbody()
