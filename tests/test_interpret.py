@@ -334,11 +334,20 @@ def test_before_uses_natural_order_with_tie_break_and_nulls() -> None:
             fee("F0", fee_ocur_time=T("03-01 10:00")), fee("FN", fee_ocur_time=None)]
     ref = '首条(明细 y 满足 y.feedetl_sn = "F2")'
     assert sns(fire(f"对每条 明细 x 当 x 早于 {ref}", fee=rows)) == ["F1"]
-    assert sns(fire(f"对每条 明细 x 当 x 晚于 {ref}", fee=rows)) == ["F0"]
-    assert sns(fire(f"对每条 明细 x 当 非 (x 早于 {ref})", fee=rows)) == ["F0", "F2"]
+    # a null order value sorts after every value (the natural order is total)
+    assert sns(fire(f"对每条 明细 x 当 x 晚于 {ref}", fee=rows)) == ["F0", "FN"]
+    assert sns(fire(f"对每条 明细 x 当 非 (x 早于 {ref})", fee=rows)) == ["F0", "F2", "FN"]
     # a null row
     assert sns(fire('对每条 明细 x 当 非 (x 早于 首条(明细 y 满足 y.feedetl_sn = "none"))',
                     fee=rows)) == []
+
+
+def test_same_is_null_safe_equality() -> None:
+    rows = [fee("A", psn_no=None), fee("B", psn_no=None), fee("C", psn_no="P1")]
+    out = fire("对每条 明细 x 当 计数(明细 y 满足 y.psn_no 等同 x.psn_no) = 2", fee=rows)
+    assert sns(out) == ["A", "B"]
+    out = fire("对每条 明细 x 当 计数(明细 y 满足 y.psn_no = x.psn_no) = 1", fee=rows)
+    assert sns(out) == ["C"]
 
 
 def test_before_on_visits() -> None:

@@ -131,11 +131,18 @@ class Progress:
               file=sys.stderr, flush=True)
 
 
+def _existing(*paths: str | None) -> None:
+    missing = [p for p in paths if p is not None and not Path(p).exists()]
+    if missing:
+        raise UsageError(f"找不到 / not found: {', '.join(missing)}")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """``ruledsl run RULEBOOK [--claims DIR --kb DIR] [-o OUT] …``."""
     from .execute.output import write_violations
     from .rulebook import load_rulebook
 
+    _existing(args.rulebook, args.claims, args.kb)
     book = load_rulebook(args.rulebook)
     claims, kb = args.claims, args.kb
     if (claims is None) != (kb is None):
@@ -186,6 +193,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     from .rulebook import load_rulebook
     from .testing.examples import run_examples
 
+    _existing(args.rulebook)
     book = load_rulebook(args.rulebook)
     results = run_examples(book, rule_ids=args.rules or None, engine=args.engine)
     failed = [r for r in results if not r.ok]
@@ -201,6 +209,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from .plan.explain import explain
     from .rulebook import load_rulebook
 
+    _existing(args.rulebook)
     book = load_rulebook(args.rulebook)
     if args.rule and args.rule not in {r.id for r in book.rules}:
         raise UsageError(f"未知规则 / unknown rule: {args.rule}")
@@ -212,15 +221,20 @@ def cmd_rules(args: argparse.Namespace) -> int:
     """``ruledsl rules RULEBOOK [--format text|json]``: the rules and their metadata."""
     from .rulebook import load_rulebook
 
+    _existing(args.rulebook)
     book = load_rulebook(args.rulebook)
     rows = [rule_metadata(r, book) for r in book.rules]
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return EXIT_OK
+    from .syntax.vocab import spell_value
+
     for row in rows:
-        state = "" if row["enabled"] else "  [停用]"
-        print(f"{row['id']:<7} {row['name']}  {row['category']} · {row['result_type']} · "
-              f"{row['level']} · {'/'.join(row['stages'])}{state}")
+        state = "" if row["enabled"] else ("  [停用]" if args.lang == "zh" else "  [disabled]")
+        result = spell_value("result", row["result_type"], args.lang)
+        level = spell_value("level", row["level"], args.lang)
+        stages = "/".join(spell_value("stage", s, args.lang) for s in row["stages"])
+        print(f"{row['id']:<7} {row['name']}  {row['category']} · {result} · {level} · {stages}{state}")
     return EXIT_OK
 
 
@@ -376,6 +390,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush
+        except OSError:
+            pass
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
         if os.environ.get("RULEDSL_DEBUG"):
             raise

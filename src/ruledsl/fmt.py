@@ -20,6 +20,7 @@ from pathlib import Path
 from .ast.printer import to_source
 from .diagnostics.model import Diagnostic
 from .errors import ParseError, UsageError
+from .source import SourceFile, Span, UndecodableSource, decode_rule_text
 from .syntax.parser import parse
 
 RULE_SUFFIX = ".rules"
@@ -87,8 +88,12 @@ def format_paths(paths: Iterable[str | Path], lang: str = "zh", check: bool = Fa
     results: list[tuple[Path, str, str]] = []
     problems: list[Diagnostic] = []
     for path in rule_files(paths):
-        with path.open(encoding="utf-8", newline="") as fh:
-            text = fh.read()
+        try:
+            text = decode_rule_text(path.read_bytes())
+        except UndecodableSource as exc:
+            problems.append(Diagnostic.error("E0005", Span(0, 0, SourceFile(str(path), "")),
+                                             zh=exc.zh, en=exc.en))
+            continue
         try:
             results.append((path, text, format_text(text, str(path), lang)))
         except ParseError as exc:

@@ -72,7 +72,8 @@ class Call(Expr):
     """A scalar builtin (``r2``, ``age``, ``icd3`` …) or an operator.
 
     Operators are calls too: ``+ - * /`` (arithmetic on numbers, dates,
-    timestamps and durations), ``neg``, ``= != < <= > >=``, ``and``, ``or``,
+    timestamps and durations), ``neg``, ``= != < <= > >=``, ``same`` (equal, or both
+    null; never null), ``and``, ``or``,
     ``not``, ``is_null``, ``is_not_null``.
     """
 

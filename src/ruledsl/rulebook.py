@@ -34,7 +34,7 @@ from .check.checker import Checker
 from .check.model import CheckedRule, ParamInfo
 from .diagnostics.model import Diagnostic
 from .errors import CheckError, ParseError
-from .source import SourceFile, Span
+from .source import SourceFile, Span, UndecodableSource, decode_rule_text
 
 ENTRY_FILE = "rulebook.rules"
 
@@ -117,16 +117,9 @@ class _Loader:
                        f"cannot read {display}: {exc.strerror}", display)
             return None
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError:
-                self.error("E0005", None, f"不是文本文件（第 {exc.start} 字节无法按 UTF-8 解码）",
-                           f"not a text file (byte {exc.start} is not UTF-8)", display)
-                return None
-        if "\x00" in text:
-            self.error("E0005", None, "含有二进制内容（NUL 字符）", "contains binary data (NUL)", display)
+            text = decode_rule_text(data)
+        except UndecodableSource as exc:
+            self.error("E0005", None, exc.zh, exc.en, display)
             return None
         try:
             return parse(text, display)

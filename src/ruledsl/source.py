@@ -78,3 +78,34 @@ class Span:
 
 NO_SPAN = Span(0, 0)
 """A placeholder span for synthesised nodes that have no source text."""
+
+
+class UndecodableSource(ValueError):
+    """A rule file that is not text (binary content, or neither UTF-8 nor GB18030)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+def decode_rule_text(data: bytes) -> str:
+    """Rule-file bytes as text: UTF-8 (with or without a byte-order mark), else GB18030/GBK.
+
+    Raises:
+        UndecodableSource: binary content (a NUL byte) or neither encoding fits.
+
+    Example:
+        >>> decode_rule_text("\ufeff规则".encode()), decode_rule_text("规则".encode("gbk"))
+        ('规则', '规则')
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise UndecodableSource(f"不是文本文件（第 {exc.start} 字节无法按 UTF-8 解码）",
+                                    f"not a text file (byte {exc.start} is not UTF-8)") from None
+    if "\x00" in text:
+        raise UndecodableSource("含有二进制内容（NUL 字符）", "contains binary data (NUL)")
+    return text

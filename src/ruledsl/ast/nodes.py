@@ -152,7 +152,8 @@ class Unary(Expr):
 class Binary(Expr):
     """Arithmetic, comparison or boolean operator.
 
-    ``op`` is one of ``+ - * /``, ``= != < <= > >=``, ``and``, ``or``.
+    ``op`` is one of ``+ - * /``, ``= != < <= > >=``, ``same`` (``等同``: equal, or
+    both null), ``and``, ``or``.
     """
 
     op: str

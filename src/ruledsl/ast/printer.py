@@ -481,9 +481,10 @@ class _Printer:
         if isinstance(e, n.ParamRef):
             return f"{kw('PARAM')}.{e.name}"
         if isinstance(e, n.Binary):
-            if e.op in _COMPARISONS:
+            if e.op in _COMPARISONS or e.op == "same":
                 left, right = self.expr(e.left, _SUM), self.expr(e.right, _SUM)
-                return f"{left} {_COMPARISONS[e.op]} {right}"
+                op = kw("SAME") if e.op == "same" else _COMPARISONS[e.op]
+                return f"{left} {op} {right}"
             prec = _BINARY_PREC[e.op]
             op = kw(e.op.upper()) if e.op in ("and", "or") else e.op
             if e.op == "or":  # not minimal, but "a 且 b 或 c" misleads readers: (a 且 b) 或 c

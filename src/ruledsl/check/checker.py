@@ -283,32 +283,37 @@ class Checker:
 
     def _effective(self, clause: n.Effective, bindings: tuple[tuple[str, ir.Source], ...],
                    group_keys: Any, when: ir.Expr) -> ir.Expr:
-        """Add "settled within the effective dates" to a row rule's condition.
+        """Add "the claim falls within the effective dates" to a row rule's condition.
 
-        Fee lines: the line's settlement; visits: any valid settlement of the
-        visit; settlements: their own date.  Group rules are not restricted
-        (their firings span several claims); the checker says so.
+        A claim's date is its settlement date: for a fee line its settlement's,
+        for a visit any of its valid settlements', for a settlement its own.  A
+        claim not yet settled (事前, 事中) is dated by the line's ``fee_date`` or
+        the visit's ``adm_date``.  Group rules span several claims and cannot
+        carry ``生效``.
         """
         table = _row_table(bindings) if group_keys is None else None
         if table not in ("fee", "visit", "settlement"):
             self.error("E0403", clause, "“生效” 只适用于逐条明细、就诊或结算的规则",
                        '"effective" applies to rules over fee lines, visits or settlements')
             return when
+
+        def window(date: str) -> str:
+            bounds = []
+            if clause.start is not None:
+                bounds.append(f"{date} >= {clause.start.isoformat()}")
+            if clause.end is not None:
+                bounds.append(f"{date} <= {clause.end.isoformat()}")
+            return " and ".join(bounds) or "true"
+
+        link = {"fee": "s.setl_id = fee.setl_id", "visit": "s.mdtrt_id = visit.mdtrt_id"}
+        own = {"fee": "fee.fee_date", "visit": "visit.adm_date"}
+        if table == "settlement":
+            text = window("settlement.setl_date")
+        else:
+            text = (f"exists(settlement s where {link[table]} and {window('date(s.setl_time)')}) "
+                    f"or (not exists(settlement s where {link[table]}) and {window(own[table])})")
         row = ir.Var(bindings[0][0], dtype=RowType(table))
-        text = {
-            "fee": "exists(settlement s where s.setl_id = fee.setl_id and {c})",
-            "visit": "exists(settlement s where s.mdtrt_id = visit.mdtrt_id and {c})",
-            "settlement": "{c}",
-        }[table]
-        date = "date(s.setl_time)" if table != "settlement" else "settlement.setl_date"
-        bounds = []
-        if clause.start is not None:
-            bounds.append(f"{date} >= {clause.start.isoformat()}")
-        if clause.end is not None:
-            bounds.append(f"{date} <= {clause.end.isoformat()}")
-        if not bounds:
-            return when
-        cond = ir.substitute(self.derived_text(table, text.format(c=" and ".join(bounds))), "$self", row)
+        cond = ir.substitute(self.derived_text(table, text), "$self", row)
         return ir.Call("and", (when, cond), dtype=BOOL)
 
     def _property(self, clause: n.Property, env: Env) -> tuple[str, str] | None:
@@ -316,6 +321,8 @@ class Checker:
             self._bad_metadata(clause, clause.kind, ["递减", "递增", "decreasing", "increasing"])
             return None
         param = self.expr(clause.param, env)
+        if param.dtype == UNKNOWN:
+            return None
         if not isinstance(param, ir.Param) or not (param.dtype.is_numeric or param.dtype == DATE):
             self.error("E0301", clause.param, "性质应针对一个数值或日期参数，如 递减(参数.max_visits)",
                        "a property names a numeric or date parameter, e.g. decreasing(param.max_visits)")
@@ -373,7 +380,7 @@ class Checker:
                     self.error("E0301", assign.expr, f"输出列 {col.name} 应为{want.label}，实为{expr.dtype.label}",
                                f"output column {col.name} must be {want}, found {expr.dtype}")
                 outputs[col.name] = expr
-        if not outputs and level is not None:
+        if not outputs and level is not None and bindings:
             self.error("E0403", clause or rule,
                        f"层级 “{spell_value('level', level, 'zh')}” 的规则需要用 “输出” 写明键列（如 人员编号 = …）",
                        f'a rule of level "{level}" needs an "output" clause naming its key columns')
@@ -725,7 +732,7 @@ class Checker:
 
     def _expr_Binary(self, node: n.Binary, env: Env) -> ir.Expr:
         left = self.expr(node.left, env)
-        right = self._day_operand(node, env) if node.op in "+-" else None
+        right = self._day_operand(node, env) if node.op not in ("and", "or", "*", "/") else None
         right = right if right is not None else self.expr(node.right, env)
         if node.op in ("and", "or"):
             for side, expr in ((node.left, left), (node.right, right)):
@@ -735,9 +742,9 @@ class Checker:
             return ir.Call(node.op, (left, right), dtype=BOOL)
         if UNKNOWN in (left.dtype, right.dtype):
             return self._unknown()
-        if node.op in ("=", "!=", "<", "<=", ">", ">="):
+        if node.op in ("=", "!=", "<", "<=", ">", ">=", "same"):
             ok = comparable(left.dtype, right.dtype)
-            if isinstance(left.dtype, RowType) and node.op not in ("=", "!="):
+            if isinstance(left.dtype, RowType) and node.op not in ("=", "!=", "same"):
                 ok = False
             if not ok:
                 self.error("E0301", node, f"无法比较{left.dtype.label}与{right.dtype.label}",
@@ -752,18 +759,25 @@ class Checker:
         return ir.Call(node.op, (left, right), dtype=out)
 
     def _day_operand(self, node: n.Binary, env: Env) -> ir.Expr | None:
-        """``date ± N 天``: the right operand in whole days (INT) rather than seconds."""
+        """``date ± N 天`` and ``date − date > N 天``: ``N 天`` as whole days (INT), not seconds."""
         if isinstance(node.right, n.Duration) and node.right.unit == "day":
             value = self.expr(node.right.value, env)
-            if value.dtype in (INT, NULL) and self._is_date(node.left, env):
+            if value.dtype not in (INT, NULL):
+                return None
+            if node.op in "+-" and self._is_date(node.left, env):
+                return value
+            if node.op in ("=", "!=", "<", "<=", ">", ">=") and self._type_of(node.left, env) == INT:
                 return value
         return None
 
-    def _is_date(self, node: n.Expr, env: Env) -> bool:
+    def _type_of(self, node: n.Expr, env: Env) -> DataType:
         saved = len(self.diagnostics)
         dtype = self.expr(node, env).dtype
         del self.diagnostics[saved:]
-        return dtype == DATE
+        return dtype
+
+    def _is_date(self, node: n.Expr, env: Env) -> bool:
+        return self._type_of(node, env) == DATE
 
     @staticmethod
     def _compare_help(left: ir.Expr, right: ir.Expr) -> tuple[str | None, str | None]:

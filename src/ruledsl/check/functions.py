@@ -125,6 +125,8 @@ def arithmetic_type(op: str, left: DataType, right: DataType) -> DataType | None
         ("+", TIMESTAMP, DURATION): TIMESTAMP, ("+", DURATION, TIMESTAMP): TIMESTAMP,
         ("-", TIMESTAMP, DURATION): TIMESTAMP, ("-", TIMESTAMP, TIMESTAMP): DURATION,
         ("+", DURATION, DURATION): DURATION, ("-", DURATION, DURATION): DURATION,
+        ("/", DURATION, DURATION): FLOAT, ("/", DURATION, INT): DURATION,
+        ("/", DURATION, FLOAT): DURATION,
         ("*", DURATION, INT): DURATION, ("*", DURATION, FLOAT): DURATION,
         ("*", INT, DURATION): DURATION, ("*", FLOAT, DURATION): DURATION,
         ("+", MONTH, INT): MONTH, ("-", MONTH, INT): MONTH, ("-", MONTH, MONTH): INT,

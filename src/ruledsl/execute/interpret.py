@@ -29,9 +29,11 @@ days, ``datetime`` values seconds, sets and lists tuples.
 * ``InList``: TRUE when the operand equals an item; otherwise null when the
   operand or an item is null (also for an empty list), else FALSE; the
   negation is NOT of that.  A null list (a null parameter) gives null.
-* ``Before``: null when a row or one of the order columns of either row is
-  null; otherwise whether ``left``'s order tuple is smaller (lexicographic,
-  strings by code point).
+* ``Before``: null when either row is null; otherwise whether ``left``'s
+  order tuple sorts strictly before ``right``'s (lexicographic, strings by
+  code point, a null order value after every value: the natural order).
+* ``same`` (``等同``): TRUE when both operands are null or both are equal;
+  never null.
 * ``InCodeSet``: null when the code or the set id is null; TRUE when some
   ``code_set`` row of the set holds the code (contract §3, after normalising
   code, ``code_from`` and ``code_to``); FALSE otherwise, also when the set has
@@ -461,6 +463,8 @@ class RuleEvaluator:
                 return True
             return False if (left is False and right is False) else None
         args = [self.eval(a, env, group) for a in node.args]
+        if func == "same":
+            return args[0] == args[1] if None not in args else args[0] is None and args[1] is None
         if func == "coalesce":
             return next((a for a in args if a is not None), None)
         if func == "is_null":
@@ -494,9 +498,7 @@ class RuleEvaluator:
             return None
         a = tuple(self.data.value(left, c) for c in node.order)
         b = tuple(self.data.value(right, c) for c in node.order)
-        if any(v is None for v in a + b):
-            return None
-        return a < b
+        return _compare_keys(a, b, (False,) * len(a)) < 0
 
     def _template(self, node: ir.Template, env: Env, group: Group | None) -> str:
         out = []

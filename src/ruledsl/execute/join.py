@@ -43,6 +43,8 @@ class Analysis:
     inner: list[ir.Expr]
     outer: list[ir.Expr]
     keys: list[tuple[ir.Expr, ir.Expr]]
+    null_safe: list[bool]
+    """Per key: whether null matches null (``等同``) rather than nothing (``=``)."""
     range_expr: ir.Expr | str | None
     bounds: list[tuple[str, ir.Expr]]
     """``(op, outer expr)`` meaning ``range_expr op outer``."""
@@ -54,7 +56,7 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 def analyse(var: str, conds: list[ir.Expr]) -> Analysis:
     """Split conjuncts into inner filters, outer filters, keys, one range, and a residual."""
-    out = Analysis([], [], [], None, [], [])
+    out = Analysis([], [], [], [], None, [], [])
     ranges: list[tuple[ir.Expr | str, str, ir.Expr, ir.Expr]] = []
     for cond in conds:
         free = ir.free_vars(cond)
@@ -67,8 +69,9 @@ def analyse(var: str, conds: list[ir.Expr]) -> Analysis:
         split = _sides(var, cond)
         if split is not None:
             inner, op, outer = split
-            if op == "=":
+            if op in ("=", "same"):
                 out.keys.append((inner, outer))
+                out.null_safe.append(op == "same")
                 continue
             if op in _FLIP and (inner == RANK or _rangeable(inner)):
                 ranges.append((inner, op, outer, cond))
@@ -104,7 +107,7 @@ def _sides(var: str, cond: ir.Expr) -> tuple[ir.Expr | str, str, ir.Expr] | None
         if right == ir.Var(var, dtype=right.dtype) and var not in ir.free_vars(left):
             return RANK, ">", left
         return None
-    if not (isinstance(cond, ir.Call) and cond.func in ("=", "<", "<=", ">", ">=")):
+    if not (isinstance(cond, ir.Call) and cond.func in ("=", "same", "<", "<=", ">", ">=")):
         return None
     a, b = cond.args
     fa, fb = ir.free_vars(a), ir.free_vars(b)
@@ -146,6 +149,8 @@ class KeySpace:
     low: int = 0
     dictionary: Any = None
     values: np.ndarray | None = None
+    null_code: int | None = None
+    """The code of null for a null-safe key (``等同``), else None (null matches nothing)."""
 
 
 @attrs.define
@@ -183,8 +188,17 @@ def _inner_eval(ev: Evaluator, expr: ir.Expr, var: str, table: str) -> Any:
     return ev.ev(canonical(expr, var), ev.table_frame(table, "$row"))
 
 
-def _space(vec: Vec) -> tuple[KeySpace, np.ndarray, np.ndarray]:
-    """A key space for inner values and their codes (-1 where null)."""
+def _space(vec: Vec, null_safe: bool = False) -> tuple[KeySpace, np.ndarray, np.ndarray]:
+    """A key space for inner values and their codes (-1 where null, or a code of its own
+    after every value when ``null_safe``)."""
+    space, codes, valid = _value_space(vec)
+    if null_safe:
+        space = attrs.evolve(space, size=space.size + 1, null_code=space.size)
+        return space, np.where(valid, codes, space.size - 1), np.ones(len(vec), dtype=bool)
+    return space, codes, valid
+
+
+def _value_space(vec: Vec) -> tuple[KeySpace, np.ndarray, np.ndarray]:
     valid = vec.valid_mask()
     if isinstance(vec.dtype, RowType):
         valid = valid & (vec.values >= 0)
@@ -206,6 +220,13 @@ def _space(vec: Vec) -> tuple[KeySpace, np.ndarray, np.ndarray]:
 
 def _outer_codes(space: KeySpace, vec: Vec) -> np.ndarray:
     """Codes of outer values in an inner key space (-1: no inner row can match)."""
+    codes = _outer_value_codes(space, vec)
+    if space.null_code is not None:
+        return np.where(vec.valid_mask(), codes, space.null_code)
+    return codes
+
+
+def _outer_value_codes(space: KeySpace, vec: Vec) -> np.ndarray:
     valid = vec.valid_mask()
     if isinstance(vec.dtype, RowType):
         valid = valid & (vec.values >= 0)
@@ -236,7 +257,7 @@ _COMPRESS_AT = 1 << 40
 def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerIndex:
     """Build (or fetch) the sorted inner side of a join."""
     key = (table, tuple(canonical(c, var) for c in plan.inner),
-           tuple(canonical(i, var) for i, _ in plan.keys),
+           tuple(canonical(i, var) for i, _ in plan.keys), tuple(plan.null_safe),
            plan.range_expr if plan.range_expr in (None, RANK) else canonical(plan.range_expr, var))
     hit = ev.inner_cache.get(key)
     if hit is not None:
@@ -254,8 +275,8 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
     spaces: list[KeySpace] = []
     radix: list[tuple[int, np.ndarray | None]] = []
     size = 1
-    for inner_expr, _ in plan.keys:
-        space, codes, valid = _space(_inner_eval(ev, inner_expr, var, table).take(cand))
+    for (inner_expr, _), null_safe in zip(plan.keys, plan.null_safe, strict=True):
+        space, codes, valid = _space(_inner_eval(ev, inner_expr, var, table).take(cand), null_safe)
         ok &= valid
         spaces.append(space)
         composite = composite * space.size + np.maximum(codes, 0)
@@ -269,9 +290,8 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
     rank, complete = data.order()
     range_values = None
     if plan.range_expr == RANK:
-        dense, complete = data.dense_order()
+        dense, _ = data.dense_order()
         range_values = dense[cand]
-        ok &= complete[cand]
     elif plan.range_expr is not None:
         range_vec = _inner_eval(ev, plan.range_expr, var, table).take(cand)  # type: ignore[arg-type]
         ok &= range_vec.valid_mask()
@@ -354,12 +374,10 @@ def _range_slices(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex
     for op, outer in plan.bounds:
         vec = ev.ev(outer, frame)
         if plan.range_expr == RANK:
-            dense, complete = ev.batch.table(_row_table(outer)).dense_order()
+            dense, _ = ev.batch.table(_row_table(outer)).dense_order()
             ok = vec.valid_mask() & (vec.values >= 0)
             idx = np.where(ok, vec.values, 0)
             bound = dense[idx] if len(dense) else np.zeros(frame.n, np.int64)
-            if len(complete):
-                ok &= complete[idx]
         else:
             ok, bound = vec.valid_mask(), vec.values
         usable &= ok

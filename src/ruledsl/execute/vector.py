@@ -92,7 +92,9 @@ def _canonical(node: ir.Expr) -> tuple[ir.Expr, int]:
         done = [_canonical(p) if p is not None else (None, 0) for p in parts]
         height = 1 + max((h for _, h in done), default=0)
         name = f"${height}"
-        var = ir.Var(name, dtype=UNKNOWN)
+        source_type = RowType(node.source.table) if isinstance(node.source, ir.TableSource) \
+            else node.source.low.dtype
+        var = ir.Var(name, dtype=source_type)
         fixed = [ir.substitute(e, node.var, var) if e is not None else None for e, _ in done]
         source = node.source
         if isinstance(source, ir.RangeSource):
@@ -290,6 +292,11 @@ class Evaluator:
                 Vec(np.ones(frame.n, bool), None, BOOL)
         if func in ("=", "!=", "<", "<=", ">", ">="):
             return compare(func, args[0], args[1])
+        if func == "same":
+            a, b = args
+            eq = compare("=", a, b)
+            both_null = ~a.valid_mask() & ~b.valid_mask()
+            return Vec(eq.true_mask() | both_null, None, BOOL)
         if func in ("+", "-", "*", "/"):
             if isinstance(args[0], ListVec):
                 return concat_lists(args[0], args[1])
@@ -438,12 +445,12 @@ class Evaluator:
 
     def _ev_Before(self, expr: ir.Before, frame: Frame) -> Vec:
         left, right = self.ev(expr.left, frame), self.ev(expr.right, frame)
-        dense, complete = self.batch.table(expr.table).dense_order()
-        lv, rv = left.valid_mask(), right.valid_mask()
+        dense, _ = self.batch.table(expr.table).dense_order()
+        lv = left.valid_mask() & (left.values >= 0)
+        rv = right.valid_mask() & (right.values >= 0)
         li, ri = np.where(lv, left.values, 0), np.where(rv, right.values, 0)
-        valid = lv & rv & complete[li] & complete[ri] if len(complete) else lv & rv
         value = dense[li] < dense[ri] if len(dense) else np.zeros(frame.n, bool)
-        return Vec(value, valid, BOOL)
+        return Vec(value, lv & rv, BOOL)
 
     def _ev_InCodeSet(self, expr: ir.InCodeSet, frame: Frame) -> Vec:
         operand = self.ev(expr.operand, frame)

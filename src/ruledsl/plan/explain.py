@@ -30,7 +30,7 @@ from ..execute.vector import canonical, conjuncts
 from ..types import RowType
 
 _OPS = {"and": "and", "or": "or", "=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
-        ">=": ">=", "+": "+", "-": "-", "*": "*", "/": "/"}
+        ">=": ">=", "same": "same as", "+": "+", "-": "-", "*": "*", "/": "/"}
 
 
 def text(expr: ir.Expr | str | None) -> str:
@@ -51,7 +51,11 @@ def text(expr: ir.Expr | str | None) -> str:
         return f"{text(expr.row)}.{expr.column}"
     if isinstance(expr, ir.Call):
         if expr.func in _OPS and len(expr.args) == 2:
-            return f"{_paren(expr.args[0])} {_OPS[expr.func]} {_paren(expr.args[1])}"
+            p = _PREC[expr.func]
+            left = _wrap(expr.args[0], _prec(expr.args[0]) < p)
+            right = _wrap(expr.args[1], _prec(expr.args[1]) < p or (
+                _prec(expr.args[1]) == p and expr.func in ("-", "/")))
+            return f"{left} {_OPS[expr.func]} {right}"
         if expr.func == "not":
             return f"not {_paren(expr.args[0])}"
         if expr.func in ("is_null", "is_not_null"):
@@ -85,6 +89,25 @@ def text(expr: ir.Expr | str | None) -> str:
     if isinstance(expr, ir.Template):
         return '"' + "".join(p if isinstance(p, str) else "{" + text(p[0]) + "}" for p in expr.parts) + '"'
     return type(expr).__name__
+
+
+_PREC = {"or": 1, "and": 2, "=": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, "same": 4,
+         "+": 5, "-": 5, "*": 6, "/": 6}
+
+
+def _prec(expr: ir.Expr) -> int:
+    if isinstance(expr, ir.Call):
+        if expr.func == "not":
+            return 3
+        return _PREC.get(expr.func, 9)
+    if isinstance(expr, ir.InList | ir.Before | ir.InCodeSet | ir.InCodeRange):
+        return 4
+    return 9
+
+
+def _wrap(expr: ir.Expr, needed: bool) -> str:
+    inner = text(expr)
+    return f"({inner})" if needed else inner
 
 
 def _paren(expr: ir.Expr) -> str:

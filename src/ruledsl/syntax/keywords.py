@@ -60,6 +60,7 @@ KEYWORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "IN": (("在",), ("in",)),
     "NOTIN": (("不在",), ("not in",)),
     "BETWEEN": (("介于",), ("between",)),
+    "SAME": (("等同",), ("same as",)),
     "ISNULL": (("为空",), ("is null",)),
     "ISNOTNULL": (("不为空",), ("is not null",)),
     "BEFORE": (("早于",), ("before",)),

@@ -281,6 +281,10 @@ class ToAst(Transformer[Token, Any]):
     def compare(self, meta: Any, left: n.Expr, op: Token, right: n.Expr) -> n.Expr:
         return n.Binary(self._COMPARE[str(op)], left, right, span=self._span(meta))
 
+    # sum SAME sum: null-safe equality (both null, or equal)
+    def same(self, meta: Any, left: n.Expr, _op: Token, right: n.Expr) -> n.Expr:
+        return n.Binary("same", left, right, span=self._span(meta))
+
     def in_op(self, meta: Any, left: n.Expr, _op: Token, right: n.Expr) -> n.Expr:
         return n.InList(left, right, False, span=self._span(meta))
 

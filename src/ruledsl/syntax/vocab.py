@@ -90,6 +90,8 @@ def canonical_function(name: str) -> str:
     """The canonical name of a builtin spelled ``name``; unknown names unchanged."""
     if name in FUNCTIONS:
         return name
+    if name.isascii() and name.lower() in FUNCTIONS:
+        return name.lower()
     return _FUNC_ALIASES.get(name, _FUNC_ALIASES.get(name.lower(), name))
 
 
