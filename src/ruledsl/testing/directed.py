@@ -20,6 +20,7 @@ import pyarrow as pa
 from hypothesis import strategies as st
 
 from ..check.model import CheckedRule
+from ..schema import SCHEMA
 from .examples import complete_example
 
 _DATE_STEPS = (-1, 1, -30, 30)
@@ -53,7 +54,8 @@ def rule_directed_batches(draw: Callable[[st.SearchStrategy[Any]], Any], rule: C
     claims, kb = complete_example(case)
     tables = {**claims, **kb}
     cells = [(name, col, i) for name, t in tables.items() for col in t.column_names
-             if t.num_rows and col not in ("vali_flag",) and not pa.types.is_string(t.schema.field(col).type)
+             if t.num_rows and col not in SCHEMA.tables[name].key  # keys stay unique
+             and not pa.types.is_string(t.schema.field(col).type)
              for i in range(t.num_rows)]
     changes = draw(st.integers(0, min(max_changes, len(cells))))
     edits: dict[tuple[str, str], dict[int, Any]] = {}

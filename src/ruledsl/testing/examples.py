@@ -55,7 +55,9 @@ column is null, or false for a ``bool`` column.
 
 :func:`run_examples` runs each example of each rule through an engine (the
 reference interpreter by default; ``"vector"`` the compiled plan; ``"both"``
-both, which must then also agree with each other) with the example's parameters
+both, which must then also agree with each other) with the parameter values the
+rule declares (a regional overlay's overrides do not apply to the base rule's
+examples), overridden by the example's parameters
 (``参数(…)``, qualified as ``<rule id>.<name>``) over the rulebook's values,
 keeps the firings of that rule only, and compares them with ``预期``: as many
 firings as expected, each expected firing matching a distinct actual one on
@@ -527,7 +529,11 @@ def _run_engine(name: str, run: Engine, rulebook: Rulebook, rule: CheckedRule,
                 case: ExampleCase, expected: tuple[dict[str, Any], ...]) -> EngineRun:
     try:
         claims, kb = complete_example(case)
-        params = rulebook.param_values({f"{rule.id}.{k}": v for k, v in case.params.items()})
+        # An example shows the rule at the values it declares (a regional overlay's
+        # overrides do not apply), unless the example sets parameters itself.
+        declared = {p.name: p.default for p in rule.params}
+        params = rulebook.param_values(
+            {**declared, **{f"{rule.id}.{k}": v for k, v in case.params.items()}})
         table = run(claims, kb, rulebook, [rule.id], params)
         actual = tuple(r for r in table.to_pylist() if r["rule_id"] == rule.id)
     except Exception as exc:  # an engine failure is a failed example, not a crash

@@ -268,8 +268,9 @@ def union(a: Mapping[str, pa.Table], b: Mapping[str, pa.Table]) -> dict[str, pa.
 
 def _theirs(firing: Mapping[str, Any]) -> bool:
     """Whether a firing concerns the added batch (its ids start with ``X``)."""
-    return any(str(firing.get(c) or "").startswith("X")
-               for c in ("psn_no", "mdtrt_id", "setl_id", "feedetl_sn"))
+    ids = [firing.get(c) for c in ("psn_no", "mdtrt_id", "setl_id", "feedetl_sn")]
+    ids += firing.get("lines") or []
+    return any(str(i or "").startswith("X") for i in ids)
 
 
 def raised(value: Any) -> Any:
