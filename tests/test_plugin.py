@@ -24,6 +24,14 @@ RULE = """
 """
 
 
+def _plugin() -> list[str]:
+    """``-p`` the plugin unless it is installed (entry point ``pytest11``), which loads it."""
+    from importlib.metadata import entry_points
+
+    installed = any(ep.name == "ruledsl" for ep in entry_points(group="pytest11"))
+    return [] if installed else ["-p", "ruledsl.testing.plugin"]
+
+
 def _book(pytester: pytest.Pytester, rule: str) -> None:
     pytester.makeini("[pytest]\ntestpaths = book\nruledsl_max_examples = 5\n")
     book = pytester.mkdir("book")
@@ -32,7 +40,7 @@ def _book(pytester: pytest.Pytester, rule: str) -> None:
 
 def test_every_rule_gets_its_items(pytester: pytest.Pytester) -> None:
     _book(pytester, RULE)
-    result = pytester.runpytest("-p", "ruledsl.testing.plugin", "-v")
+    result = pytester.runpytest(*_plugin(), "-v")
     result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(["*R-1::examples PASSED*", "*R-1::differential PASSED*",
                                  "*R-1::metamorphic PASSED*", "*R-1::property*PASSED*"])
@@ -40,7 +48,7 @@ def test_every_rule_gets_its_items(pytester: pytest.Pytester) -> None:
 
 def test_a_wrong_example_fails_with_a_side_by_side_report(pytester: pytest.Pytester) -> None:
     _book(pytester, RULE.replace("vola_amt=30", "vola_amt=31"))
-    result = pytester.runpytest("-p", "ruledsl.testing.plugin")
+    result = pytester.runpytest(*_plugin())
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(["*R-1*触发*"])
 
@@ -48,14 +56,14 @@ def test_a_wrong_example_fails_with_a_side_by_side_report(pytester: pytest.Pytes
 def test_a_false_property_is_caught_with_a_pasteable_counterexample(
         pytester: pytest.Pytester) -> None:
     _book(pytester, RULE.replace("性质 递减", "性质 递增"))
-    result = pytester.runpytest("-p", "ruledsl.testing.plugin")
+    result = pytester.runpytest(*_plugin())
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(["*性质 递增*不成立*", "*示例 反例*"])
 
 
 def test_a_rulebook_that_does_not_check_is_one_failure(pytester: pytest.Pytester) -> None:
     _book(pytester, RULE.replace("x.数量 > 参数.上限", "x.数目 > 参数.上限"))
-    result = pytester.runpytest("-p", "ruledsl.testing.plugin")
+    result = pytester.runpytest(*_plugin())
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*E0202*"])
 

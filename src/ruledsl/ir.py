@@ -30,7 +30,7 @@ from .source import Span
 from .types import DataType
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Expr:
     """Base of IR expressions."""
 
@@ -38,28 +38,28 @@ class Expr:
     origin: Span | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Const(Expr):
     """A constant (``None`` is null); lists of constants are tuples."""
 
     value: Any
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Param(Expr):
     """A parameter, by qualified name (``GL-02.max_visits`` or a rulebook-level name)."""
 
     name: str
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Var(Expr):
     """A bound variable: a row of a table (``RowType``) or a generated value."""
 
     name: str
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Col(Expr):
     """A physical column of the row ``row`` (null when the row is null)."""
 
@@ -67,7 +67,7 @@ class Col(Expr):
     column: str
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Call(Expr):
     """A scalar builtin (``r2``, ``age``, ``icd3`` …) or an operator.
 
@@ -81,7 +81,7 @@ class Call(Expr):
     args: tuple[Expr, ...]
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class InList(Expr):
     """``operand`` is one of the values of ``items`` (a list or set expression)."""
 
@@ -90,7 +90,7 @@ class InList(Expr):
     negated: bool = False
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Before(Expr):
     """``left`` is earlier than ``right`` in the natural ``order`` of ``table``."""
 
@@ -100,7 +100,7 @@ class Before(Expr):
     order: tuple[str, ...]
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class InCodeSet(Expr):
     """``operand`` is in the ``code_set`` set named ``set_id``."""
 
@@ -108,7 +108,7 @@ class InCodeSet(Expr):
     set_id: Expr
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class InCodeRange(Expr):
     """``operand`` is in the code range ``[low, high]`` (code_set semantics)."""
 
@@ -117,7 +117,7 @@ class InCodeRange(Expr):
     high: Expr
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Case(Expr):
     """``CASE WHEN c THEN v … ELSE e END``: the first TRUE condition wins."""
 
@@ -125,14 +125,14 @@ class Case(Expr):
     else_: Expr
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class ListOf(Expr):
     """A list built from expressions."""
 
     items: tuple[Expr, ...]
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Template(Expr):
     """A message template: literal text and formatted placeholders.
 
@@ -144,14 +144,14 @@ class Template(Expr):
     parts: tuple[str | tuple[Expr, str], ...]
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class TableSource:
     """Rows of a table."""
 
     table: str
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class RangeSource:
     """Generated values ``low … high`` (both included): ``dates`` or ``range``."""
 
@@ -163,7 +163,7 @@ class RangeSource:
 Source = TableSource | RangeSource
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Agg(Expr):
     """An aggregate over the rows ``var`` of ``source`` where ``where`` is TRUE.
 
@@ -182,7 +182,7 @@ class Agg(Expr):
     order: tuple[tuple[Expr, bool], ...] = ()
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class GroupAgg(Expr):
     """An aggregate over the members of the current group (group rules only)."""
 

@@ -20,7 +20,7 @@ from ..data.load import apply_hygiene
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP
-from .vec import Vec
+from .vec import Vec, encode_strings, sorted_unique
 
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
 
@@ -28,7 +28,8 @@ _EPOCH_DAY = np.datetime64("1970-01-01", "D")
 class TableData:
     """One table of the batch, with lazily converted columns."""
 
-    def __init__(self, name: str, table: pa.Table) -> None:
+    def __init__(self, name: str, table: pa.Table, batch: Batch | None = None) -> None:
+        self.batch = batch
         self.name = name
         self.arrow = table
         self.n = table.num_rows
@@ -41,7 +42,11 @@ class TableData:
         """The column ``name`` as a :class:`Vec`."""
         vec = self._columns.get(name)
         if vec is None:
-            vec = to_vec(self.arrow.column(name), self.schema.column(name).dtype)  # type: ignore[union-attr]
+            dtype = self.schema.column(name).dtype  # type: ignore[union-attr]
+            if dtype == STR and self.batch is not None:
+                vec = encode_strings(_flat(self.arrow.column(name)), self.batch.domain(name))
+            else:
+                vec = to_vec(self.arrow.column(name), dtype)
             self._columns[name] = vec
         return vec
 
@@ -85,6 +90,12 @@ class TableData:
         return self._order
 
 
+def _flat(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return column.cast(pa.string()) if column.type != pa.string() else column
+
+
 def to_vec(column: pa.ChunkedArray | pa.Array, dtype: Any) -> Vec:
     """Convert one Arrow column of a contract type to a :class:`Vec`."""
     if isinstance(column, pa.ChunkedArray):
@@ -113,12 +124,13 @@ class Batch:
     def __init__(self, claims: dict[str, pa.Table], kb: dict[str, pa.Table]) -> None:
         tables, self.hygiene = apply_hygiene(dict(claims))
         tables.update(kb)
+        self._domains: dict[str, pa.Array] = {}
         self.tables: dict[str, TableData] = {}
         for name in SCHEMA.tables:
             table = tables.get(name)
             if table is None:
                 table = arrow_schema(SCHEMA.tables[name]).empty_table()
-            self.tables[name] = TableData(name, table)
+            self.tables[name] = TableData(name, table, self)
         self.present = frozenset(n for n in SCHEMA.tables if n in tables)
         self.row_cache: dict[Any, Vec] = {}
         """Results of one-row expressions over a whole table, by canonical expression."""
@@ -127,3 +139,19 @@ class Batch:
     def table(self, name: str) -> TableData:
         """The table ``name``."""
         return self.tables[name]
+
+    def domain(self, column: str) -> pa.Array:
+        """The sorted dictionary shared by every string column called ``column``.
+
+        ``fee.psn_no``, ``visit.psn_no`` and ``person.psn_no`` are encoded against
+        one dictionary, so joining or comparing them compares integer codes.
+        """
+        hit = self._domains.get(column)
+        if hit is None:
+            parts = [sorted_unique(_flat(t.arrow.column(column))) for t in self.tables.values()
+                     if column in t.arrow.column_names and t.schema.column(column) is not None
+                     and t.schema.column(column).dtype == STR]  # type: ignore[union-attr]
+            hit = sorted_unique(pa.concat_arrays(parts)) if len(parts) > 1 else (
+                parts[0] if parts else pa.array([], pa.string()))
+            self._domains[column] = hit
+        return hit

@@ -19,6 +19,7 @@ whole table and shared by every rule (:meth:`Evaluator.lifted`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import attrs
@@ -71,6 +72,7 @@ def conjuncts(expr: ir.Expr | None) -> list[ir.Expr]:
     return [expr]
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical(expr: ir.Expr, var: str) -> ir.Expr:
     """``expr`` with free variable ``var`` renamed ``$row`` and bound variables renamed by
     the height of their binder (``$1`` binds no aggregate inside it, ``$2`` one level …),
@@ -430,6 +432,11 @@ class Evaluator:
     # ------------------------------------------------------ other operators --
     def _ev_InList(self, expr: ir.InList, frame: Frame) -> Vec:
         operand = self.ev(expr.operand, frame)
+        constants = self._constant_items(expr.items)
+        if constants is not None and None not in constants:
+            found = _isin(operand, constants)
+            value = ~found if expr.negated else found
+            return Vec(value, operand.valid, BOOL)
         items = self.ev(expr.items, frame)
         if isinstance(items, ListVec):
             items = split_list(items)
@@ -442,6 +449,17 @@ class Evaluator:
         valid = operand.valid_mask() & (found | ~any_null)
         value = ~found if expr.negated else found
         return Vec(value, None if valid.all() else valid, BOOL)
+
+    def _constant_items(self, items: ir.Expr) -> tuple[Any, ...] | None:
+        """The values of a list that does not depend on the row, or None."""
+        if isinstance(items, ir.Param):
+            value = engine_value(self.params[items.name], items.dtype)
+            return tuple(value) if isinstance(value, tuple) else None
+        if isinstance(items, ir.Const) and isinstance(items.value, tuple):
+            return items.value
+        if isinstance(items, ir.ListOf) and all(isinstance(i, ir.Const) for i in items.items):
+            return tuple(i.value for i in items.items)  # type: ignore[attr-defined]
+        return None
 
     def _ev_Before(self, expr: ir.Before, frame: Frame) -> Vec:
         left, right = self.ev(expr.left, frame), self.ev(expr.right, frame)
@@ -591,6 +609,15 @@ def _compare_constant(op: str, vec: Vec, value: str) -> Vec:
     else:
         out = codes >= pos
     return Vec(out, vec.valid, BOOL)
+
+
+def _isin(operand: Vec, values: tuple[Any, ...]) -> np.ndarray:
+    """Whether each value of ``operand`` is one of the constants ``values``."""
+    if operand.dictionary is not None:
+        codes = [pos for pos, present in (search_dictionary(operand.dictionary, str(v))
+                                          for v in values) if present]
+        return np.isin(operand.values, np.array(codes, dtype=np.int64))
+    return np.isin(operand.values, np.array(values))
 
 
 def compare(op: str, a: Vec, b: Vec) -> Vec:
