@@ -310,9 +310,17 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
                        raw[boundary])
     if range_values is not None:
         values = range_values[keep][order]
-        uniq = np.unique(values)
+        low = int(values.min()) if len(values) and values.dtype.kind in "iu" else 0
+        span = int(values.max()) - low + 1 if len(values) and values.dtype.kind in "iu" else 0
+        if values.dtype.kind in "iu" and span <= 4 * max(len(values), 1 << 16):
+            # small integer span (dates, ranks): positions by offset, no sort needed
+            uniq = np.arange(low, low + span, dtype=np.int64)
+            positions = values.astype(np.int64) - low
+        else:
+            uniq = np.unique(values)
+            positions = np.searchsorted(uniq, values)
         index.range_uniq = uniq
-        index.range_composite = dense_codes * (len(uniq) + 1) + np.searchsorted(uniq, values)
+        index.range_composite = dense_codes * (len(uniq) + 1) + positions
     index.finish()
     ev.inner_cache[key] = index
     return index
