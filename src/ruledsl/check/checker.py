@@ -351,8 +351,8 @@ class Checker:
         for binding in bindings:
             source, dtype = self.source(binding, env)
             var = self.fresh(binding.alias)
-            env = env.bind(vars={**env.vars, binding.alias: ir.Var(var, dtype=dtype,
-                                                                   origin=binding.span)})
+            env = _shadow(env, binding.alias).bind(
+                vars={**env.vars, binding.alias: ir.Var(var, dtype=dtype, origin=binding.span)})
             if source is not None:
                 out.append((var, source))
         return env, tuple(out)
@@ -393,6 +393,8 @@ class Checker:
             expr = self.expr(clause.expr, env)
             if expr.dtype == STR:
                 return ir.ListOf((expr,), dtype=want)
+            if expr.dtype == ListType(NULL):  # 明细行 []: no lines
+                return ir.ListOf((), dtype=want)
             if expr.dtype not in (want, UNKNOWN):
                 self.error("E0301", clause.expr, f"明细行应为文本列表，实为{expr.dtype.label}",
                            f"lines must be a list of text, found {expr.dtype}")
@@ -673,7 +675,8 @@ class Checker:
     def _expr_Comprehension(self, node: n.Comprehension, env: Env) -> ir.Expr:
         source, var_type = self.source(node.binding, env)
         var = self.fresh(node.binding.alias)
-        inner = env.bind(vars={**env.vars, node.binding.alias: ir.Var(var, dtype=var_type)},
+        inner = _shadow(env, node.binding.alias).bind(
+                         vars={**env.vars, node.binding.alias: ir.Var(var, dtype=var_type)},
                          in_group_agg=False if env.group is None else env.in_group_agg)
         value = self.expr(node.value, inner) if node.value is not None else None
         where = self.condition(node.where, inner) if node.where is not None else None
@@ -956,6 +959,15 @@ class Checker:
                        f'column "{field.name}" takes a {dtype} value', *hint)
             return None
         return value
+
+
+def _shadow(env: Env, name: str) -> Env:
+    """``env`` without the value names a new binding called ``name`` hides (a ``令`` value,
+    a group-key name or a definition's parameter of the same name)."""
+    if name not in env.lets and name not in env.keys:
+        return env
+    return env.bind(lets={k: v for k, v in env.lets.items() if k != name},
+                    keys={k: v for k, v in env.keys.items() if k != name})
 
 
 def _example_column(table: Table, name: str) -> Any:

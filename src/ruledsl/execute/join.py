@@ -492,7 +492,7 @@ def _fast(ev: Evaluator, agg: ir.Agg, frame: Frame, table: str, plan: Analysis, 
     if plan.range_expr == RANK and agg.func in ("first", "last") and not agg.order:
         pick = np.where(m.hi > m.lo, m.lo if agg.func == "first" else m.hi - 1, -1)
         rows = np.where(pick >= 0, m.rows[np.maximum(pick, 0)] if len(m.rows) else -1, -1)
-        row_vec = Vec(rows, None, RowType(table))
+        row_vec = Vec(rows, rows >= 0, RowType(table))
         if agg.value is None:
             return row_vec
         return ev.ev(agg.value, Frame(frame.n, {agg.var: row_vec}, frame, np.arange(frame.n)))

@@ -286,12 +286,12 @@ class Evaluator:
         if func == "not":
             a = args[0]
             return Vec(~a.values.astype(bool), a.valid, BOOL)
-        if func == "is_null":
-            return Vec(~args[0].valid_mask(), None, BOOL) if isinstance(args[0], Vec) else \
-                Vec(np.zeros(frame.n, bool), None, BOOL)
-        if func == "is_not_null":
-            return Vec(args[0].valid_mask(), None, BOOL) if isinstance(args[0], Vec) else \
-                Vec(np.ones(frame.n, bool), None, BOOL)
+        if func in ("is_null", "is_not_null"):
+            a = args[0]
+            present = a.valid_mask() if isinstance(a, Vec) else np.ones(frame.n, bool)
+            if isinstance(a, Vec) and isinstance(a.dtype, RowType):
+                present = present & (a.values >= 0)
+            return Vec(present if func == "is_not_null" else ~present, None, BOOL)
         if func in ("=", "!=", "<", "<=", ">", ">="):
             return compare(func, args[0], args[1])
         if func == "same":
