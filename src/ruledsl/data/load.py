@@ -41,6 +41,7 @@ import csv
 import difflib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -588,6 +589,18 @@ def _scan_bytes(path: Path) -> tuple[str | None, bool, int, int | None]:
     return "gb18030", has_quote, n_lines, None
 
 
+def _gbk_after_bom(path: Path) -> bool:
+    """Whether the file is a UTF-8 byte-order mark followed by GB18030 text."""
+    data = path.read_bytes()
+    if not data.startswith(codecs.BOM_UTF8):
+        return False
+    try:
+        data[3:].decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _csv_header(path: Path, encoding: str) -> list[str] | None:
     with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
         for record in csv.reader(f):
@@ -598,6 +611,13 @@ def _csv_header(path: Path, encoding: str) -> list[str] | None:
 
 def _load_csv(table: Table, path: Path) -> tuple[pa.Table | None, list[Diagnostic]]:
     encoding, has_quote, n_lines, bad_line = _scan_bytes(path)
+    if encoding is None and _gbk_after_bom(path):
+        # a UTF-8 byte-order mark in front of GBK/GB18030 text (some exporters write both):
+        # read a UTF-8 copy, report under the original file's name
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / path.name
+            copy.write_bytes(path.read_bytes()[3:].decode("gb18030").encode("utf-8"))
+            return _load_csv(table, copy)
     if encoding is None:
         return None, [_unreadable(path, f"line {bad_line} is neither UTF-8 nor GB18030 text")]
     try:
