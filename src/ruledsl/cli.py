@@ -200,6 +200,15 @@ def cmd_test(args: argparse.Namespace) -> int:
     for result in results:
         if not args.quiet or not result.ok:
             print(result.render(args.lang))
+    if args.coverage:
+        from .data.load import load_tables
+        from .demo import embedded_demo_path
+        from .testing.coverage import render, rule_coverage
+
+        demo = embedded_demo_path()
+        batches = [(load_tables(demo / "claims", "claims"), load_tables(demo / "kb", "kb"))]
+        rules = [r for r in book.enabled_rules if not args.rules or r.id in args.rules]
+        print(render([rule_coverage(book, r, batches) for r in rules], args.lang))
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return EXIT_PROBLEMS if failed else EXIT_OK
 
@@ -333,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("rulebook")
     p.add_argument("--rules", nargs="+", metavar="ID")
     p.add_argument("--engine", choices=["both", "vector", "interpret"], default="both")
+    p.add_argument("--coverage", action="store_true",
+                   help="report which conditions were ever decisive (examples + the demo data)")
     p.set_defaults(func=cmd_test)
 
     p = sub.add_parser("explain", help="print the compiled plan")

@@ -16,7 +16,7 @@ Example:
     ... 规则 R-2 "y" { 类别 药品类 结果类型 可疑 环节 事后 层级 明细
     ...   对每条 明细 x 当 x.服务.max_age > 3 }''')
     >>> print(explain(book).splitlines()[2])
-    s1 := per fee row: first(service $b1 where $b1.med_list_codg = $row.med_list_codg and $row.list_type = "201")  [R-1, R-2]
+    s1 := per fee row: first(service $1 where $1.med_list_codg = $row.med_list_codg and $row.list_type = "201")  [R-1, R-2]
 """
 
 from __future__ import annotations
