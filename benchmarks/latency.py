@@ -1,0 +1,196 @@
+#!/usr/bin/env python
+"""Single-visit latency (事前/事中 check) through the Python API (issue 5, part 3).
+
+    python benchmarks/latency.py [--lines 1M] [--visits 200] [--calls 1000] [--threads 1]
+
+Setup (not timed): load a demo batch, pick ``--visits`` visits of about 20 fee lines (15-25,
+evenly spread over the batch), and for each its person's one-year history: the person row and
+every visit of the person that began in the 365 days up to this visit's start (this visit
+included) with their fee lines, settlements, diagnoses and operations, kept as Python rows
+(what a request to a 事前 service carries). The KB is loaded once.
+
+Timed, warm (the rulebook is compiled once; ``--warmup`` calls are run first and not counted),
+for ``--calls`` calls cycling over the visits:
+
+* ``ruledsl 46 rules``: build the small batch (``pa.Table.from_pylist`` per table) and run the
+  compiled 46-rule plan on it; also split into build and run;
+* ``ruledsl line rules``: the same with only the line-level rules ZEN implements;
+* ``ZEN``: ``decision.evaluate`` on each of the visit's fee lines (contexts pre-joined in Python
+  in the setup, which favours ZEN), and ZEN's ``evaluate_batch`` over them.
+
+Reported: median, p90, p99, max (ms). Target: p99 <= 3 ms for all 46 rules, faster than ZEN.
+Results: ``benchmarks/results/latency.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as C  # noqa: E402
+
+
+def pct(xs: list[float], q: float) -> float:
+    ys = sorted(xs)
+    k = min(len(ys) - 1, max(0, round(q / 100 * (len(ys) - 1))))
+    return ys[k]
+
+
+def summary(ms: list[float]) -> dict[str, float]:
+    return {"n": len(ms), "median_ms": round(statistics.median(ms), 3),
+            "p90_ms": round(pct(ms, 90), 3), "p99_ms": round(pct(ms, 99), 3),
+            "max_ms": round(max(ms), 3), "mean_ms": round(statistics.fmean(ms), 3)}
+
+
+def pick_visits(claims: dict[str, Any], n: int, lo: int = 15, hi: int = 25) -> list[dict[str, Any]]:
+    """``n`` visits with ``lo..hi`` fee lines, spread evenly, each with its person's history."""
+    import polars as pl
+
+    fee = pl.from_arrow(claims["fee"])
+    visit = pl.from_arrow(claims["visit"])
+    counts = fee.group_by("mdtrt_id").len().filter(pl.col("len").is_between(lo, hi))
+    cand = (visit.join(counts, on="mdtrt_id").filter(pl.col("psn_no").is_not_null(),
+                                                      pl.col("begntime").is_not_null())
+            .sort("mdtrt_id"))
+    step = max(1, cand.height // n)
+    chosen = cand[::step].head(n)
+    persons = chosen["psn_no"].unique()
+    tabs = {name: pl.from_arrow(t) for name, t in claims.items()}
+    pv = tabs["visit"].filter(pl.col("psn_no").is_in(persons.implode()))
+    out = []
+    schemas = {name: t.schema for name, t in claims.items()}
+    for row in chosen.iter_rows(named=True):
+        start = row["begntime"]
+        vis = pv.filter(pl.col("psn_no") == row["psn_no"],
+                        pl.col("begntime").is_between(start - __import__("datetime").timedelta(days=365), start))
+        ids = vis["mdtrt_id"].implode()
+        hist = {"person": tabs["person"].filter(pl.col("psn_no") == row["psn_no"]), "visit": vis}
+        for name in ("fee", "settlement", "diagnosis", "operation"):
+            if name in tabs:
+                hist[name] = tabs[name].filter(pl.col("mdtrt_id").is_in(ids))
+        rows = {name: df.to_arrow().cast(schemas[name]).to_pylist() for name, df in hist.items()}
+        out.append({"mdtrt_id": row["mdtrt_id"], "psn_no": row["psn_no"],
+                    "visit_lines": row["len"], "rows": rows,
+                    "history_lines": len(rows["fee"]), "history_visits": len(rows["visit"])})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", default="1M", help="demo batch to draw the visits from")
+    ap.add_argument("--data", type=Path, default=C.DEFAULT_DATA)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--visits", type=int, default=200)
+    ap.add_argument("--calls", type=int, default=1000)
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    C.apply_threads_in_worker(args.threads)
+
+    import pyarrow as pa
+    import rowwise as RW
+
+    import ruledsl
+    from ruledsl.data.load import load_tables
+
+    meta = C.machine()
+    folder = C.dataset(C.persons_for(C.parse_size(args.lines)), args.data, args.seed)
+    claims = load_tables(folder / "claims", "claims")
+    kb = load_tables(folder / "kb", "kb")
+    visits = pick_visits(claims, args.visits)
+    schemas = {name: t.schema for name, t in claims.items()}
+    del claims
+    book = ruledsl.load_rulebook(C.RULEBOOK)
+    t = time.perf_counter()
+    all46 = book.compile()
+    line_only = book.compile(rules=RW.LINE_RULES)
+    compile_s = time.perf_counter() - t
+
+    # ZEN contexts of each visit's own lines (pre-joined here, outside the timing)
+    dec = RW.decision()
+    import zen
+
+    engine = zen.ZenEngine({"loader": {"type": "static",
+                                       "content": {"m": RW.build_model(RW.default_params())}}})
+    for v in visits:
+        tables = {n: pa.Table.from_pylist(r, schema=schemas[n]) for n, r in v["rows"].items()}
+        own = pa.Table.from_pylist([r for r in v["rows"]["fee"] if r["mdtrt_id"] == v["mdtrt_id"]],
+                                   schema=schemas["fee"])
+        v["zen_contexts"] = RW.prejoin(dict(tables, fee=own), kb)
+
+    def build(v: dict[str, Any]) -> dict[str, pa.Table]:
+        return {n: pa.Table.from_pylist(r, schema=schemas[n]) for n, r in v["rows"].items()}
+
+    timings: dict[str, list[float]] = {k: [] for k in (
+        "ruledsl_46_total", "ruledsl_46_build", "ruledsl_46_run", "ruledsl_line_total",
+        "zen_line_evaluate", "zen_line_evaluate_batch")}
+    firings = 0
+    gc.collect()
+    for i in range(args.warmup + args.calls):
+        v = visits[i % len(visits)]
+        t0 = time.perf_counter()
+        tables = build(v)
+        t1 = time.perf_counter()
+        out = all46.run(tables, kb)
+        t2 = time.perf_counter()
+        out_line = line_only.run(build(v), kb)
+        t3 = time.perf_counter()
+        for ctx in v["zen_contexts"]:
+            dec.evaluate(ctx)
+        t4 = time.perf_counter()
+        engine.evaluate_batch([{"key": "m", "context": c} for c in v["zen_contexts"]])
+        t5 = time.perf_counter()
+        if i >= args.warmup:
+            firings += out.num_rows
+            timings["ruledsl_46_total"].append((t2 - t0) * 1e3)
+            timings["ruledsl_46_build"].append((t1 - t0) * 1e3)
+            timings["ruledsl_46_run"].append((t2 - t1) * 1e3)
+            timings["ruledsl_line_total"].append((t3 - t2) * 1e3)
+            timings["zen_line_evaluate"].append((t4 - t3) * 1e3)
+            timings["zen_line_evaluate_batch"].append((t5 - t4) * 1e3)
+        del out_line
+    stats = {k: summary(v) for k, v in timings.items()}
+    hist_lines = [v["history_lines"] for v in visits]
+    payload = {
+        "machine": meta, "threads": args.threads, "dataset": str(folder),
+        "visits": len(visits), "calls": args.calls, "warmup": args.warmup,
+        "compile_s": round(compile_s, 3),
+        "visit_lines_median": statistics.median(v["visit_lines"] for v in visits),
+        "history_lines_median": statistics.median(hist_lines), "history_lines_max": max(hist_lines),
+        "history_visits_median": statistics.median(v["history_visits"] for v in visits),
+        "violations_in_timed_calls": firings, "stats": stats,
+        "targets": {"p99_le_3ms": stats["ruledsl_46_total"]["p99_ms"] <= 3.0,
+                    "faster_than_zen_median": stats["ruledsl_46_total"]["median_ms"]
+                    < stats["zen_line_evaluate"]["median_ms"]},
+        "loadavg_end": C.load_avg(),
+        "command": "python benchmarks/latency.py " + " ".join(argv or sys.argv[1:]),
+    }
+    path = C.write_json("latency.json", payload)
+    names = {
+        "ruledsl_46_total": "ruledsl, all 46 rules (build batch + run)",
+        "ruledsl_46_build": "  of which: build the small Arrow batch",
+        "ruledsl_46_run": "  of which: compiled plan run",
+        "ruledsl_line_total": f"ruledsl, {len(RW.LINE_RULES)} line-level rules (build + run)",
+        "zen_line_evaluate": f"ZEN, {len(RW.LINE_RULES)} line-level rules, evaluate per line",
+        "zen_line_evaluate_batch": "ZEN, same, evaluate_batch",
+    }
+    print(f"\n== single-visit latency, {len(visits)} visits (median {payload['visit_lines_median']} "
+          f"lines, history median {payload['history_lines_median']} lines), {args.calls} calls, "
+          f"{meta['date']}, load avg {meta['loadavg_start']} -> {payload['loadavg_end']}")
+    print(C.table([[names[k], s["median_ms"], s["p90_ms"], s["p99_ms"], s["max_ms"]]
+                   for k, s in stats.items()], ["what", "median ms", "p90 ms", "p99 ms", "max ms"]))
+    print("targets:", json.dumps(payload["targets"]))
+    print(f"results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
