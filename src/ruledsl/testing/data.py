@@ -736,11 +736,18 @@ def claim_batches(
 def person_of_rows(claims: Mapping[str, pa.Table]) -> dict[str, list[str | None]]:
     """The person each claim row belongs to (``None``: nobody), table by table.
 
-    A visit belongs to its ``psn_no``; a fee line, settlement, diagnosis or
-    operation to the person of its visit (when the visit row is missing: the
-    first non-null ``psn_no`` of the fee lines and settlements of that visit,
-    else its own ``psn_no``); a person row to itself.  Splitting a batch by
-    these owners keeps every visit with its lines, settlements and diagnoses.
+    A visit's person is its ``psn_no`` or, when that is null or the visit row
+    is missing, the first non-null ``psn_no`` of the visit's fee lines and
+    settlements.  Visits, fee lines, settlements, diagnoses and operations
+    belong to their visit's person (a row of a visit without one: to its own
+    ``psn_no``); a person row to itself.  Splitting a batch by these owners
+    keeps every visit with its lines, settlements and diagnoses.
+
+    Example:
+        >>> from ruledsl.data.build import make_table
+        >>> person_of_rows({"visit": make_table("visit", {"mdtrt_id": ["V1"]}),
+        ...                 "fee": make_table("fee", {"mdtrt_id": ["V1"], "psn_no": ["P1"]})})
+        {'visit': ['P1'], 'fee': ['P1']}
     """
     visit_owner: dict[str, str | None] = {}
     visits = claims.get("visit")
@@ -759,8 +766,6 @@ def person_of_rows(claims: Mapping[str, pa.Table]) -> dict[str, list[str | None]
     out: dict[str, list[str | None]] = {}
     for name, table in claims.items():
         if name == "person":
-            out[name] = table["psn_no"].to_pylist()
-        elif name == "visit":
             out[name] = table["psn_no"].to_pylist()
         else:
             own = (table["psn_no"].to_pylist() if "psn_no" in table.column_names

@@ -77,10 +77,23 @@ from ..types import (
 )
 from . import data as pools
 
-__all__ = ["rulebook_texts", "well_typed_rules"]
+__all__ = ["CONSTRUCTS", "rulebook_texts", "well_typed_rules"]
 
 T = TypeVar("T")
 Draw = Callable[[st.SearchStrategy[Any]], Any]
+
+CONSTRUCTS = (
+    "group_agg_in_comprehension",
+    "joined_groups",
+    "unordered_ties",
+    "in_collect",
+    "fractional_duration",
+)
+"""Constructs :func:`well_typed_rules` can leave out (``exclude=…``), e.g. while an
+engine gap is open: group aggregates inside a comprehension; group rules with a
+second binding; ``首条``/``末条``/``收集`` over tables without order columns (ties
+fall back to the row index); ``在``/``不在`` a ``收集(…)`` list; durations with a
+fractional number of seconds."""
 
 CLAIMS = frozenset(pools.CLAIM_TABLE_NAMES)
 ORDERED = ("fee", "visit", "settlement")
@@ -266,11 +279,16 @@ def _index(n: int) -> st.SearchStrategy[int]:
 class _Writer:
     """Draws the pieces of one rule."""
 
-    def __init__(self, draw: Draw, lang: str, mix: bool, person_local: bool) -> None:
+    def __init__(self, draw: Draw, lang: str, mix: bool, person_local: bool,
+                 exclude: frozenset[str] = frozenset()) -> None:
+        unknown = exclude - set(CONSTRUCTS)
+        if unknown:
+            raise ValueError(f"unknown constructs {sorted(unknown)}; choose from {CONSTRUCTS}")
         self.draw = draw
         self.lang = lang
         self.mix = mix
         self.person_local = person_local
+        self.exclude = exclude
         self.counter = 0
         self.params: list[tuple[str, str, str]] = []
         """``(name, category, declaration)``."""
@@ -338,7 +356,9 @@ class _Writer:
             return _E(self.kw(self.pick(("TRUE", "FALSE"))), BOOL)
         if cat == "dur":
             unit = self.pick(("hour", "minute", "day", "second"))
-            return _E(f"{self.pick(('2', '30', '1', '1.5'))} {self.unit(unit)}", DURATION, False)
+            amounts = ("2", "30", "1") if "fractional_duration" in self.exclude else \
+                ("2", "30", "1", "1.5")
+            return _E(f"{self.pick(amounts)} {self.unit(unit)}", DURATION, False)
         if cat == "month":
             return self.call("month", self.literal("date"))
         raise AssertionError(cat)
@@ -402,9 +422,12 @@ class _Writer:
         return self.condition(scope, budget)
 
     def _num(self, scope: _Scope, budget: int) -> _E:
-        choice = self.pick(("arith", "int", "func", "agg", "if", "neg", "case", "group"))
+        choice = self.pick(("arith", "int", "func", "agg", "if", "neg", "case", "group", "ratio"))
         if choice == "int":
             return self._int(scope, budget)
+        if choice == "ratio":
+            a, b = self.expr(scope, "dur", budget), self.expr(scope, "dur", budget)
+            return _E(f"{a.par()} / {b.par()}", FLOAT, False)
         if choice == "arith":
             a, b = self.expr(scope, "num", budget), self.expr(scope, "num", budget)
             op = self.pick(("+", "-", "*", "/"))
@@ -525,7 +548,13 @@ class _Writer:
         return m
 
     def _dur(self, scope: _Scope, budget: int) -> _E:
-        choice = self.pick(("diff", "literal", "abs"))
+        choice = self.pick(("diff", "literal", "abs", "scale"))
+        if choice == "scale":
+            d = self.expr(scope, "dur", budget)
+            if "fractional_duration" in self.exclude:
+                return _E(f"{d.par()} * {self.expr(scope, 'int', 0).par()}", DURATION, False)
+            k = self.expr(scope, "int", 0) if self.chance(0.5) else _E(self.pick(_DEC_LITERALS), FLOAT)
+            return _E(f"{d.par()} {self.pick(('*', '/'))} {k.par()}", DURATION, False)
         if choice == "diff":
             a, b = self.expr(scope, "ts", budget), self.expr(scope, "ts", budget)
             return _E(f"{a.par()} - {b.par()}", DURATION, False)
@@ -557,7 +586,8 @@ class _Writer:
                 alias, p = self.pick(found)
                 return _E(self.path_text(alias, p), p.dtype)
             options.append(path)
-        order_safe = not self.person_local or table in ORDERED
+        order_safe = table in ORDERED or not (self.person_local or "unordered_ties"
+                                              in self.exclude)
         if budget > 0 and scope.aggs > 0 and order_safe or not options:
             options.append(lambda: self.comprehension(scope, self.pick(("first", "last")),
                                                       f"row:{table}", max(budget - 1, 0)))
@@ -645,7 +675,8 @@ class _Writer:
                 return self.compare(scope, budget)
             table = self.pick(tables)
             a, b = self.row(scope, table, budget), self.row(scope, table, budget)
-            return _E(f"{a.par()} {self.pick(('=', '!='))} {b.par()}", BOOL, False)
+            return _E(f"{a.par()} {self.pick(('=', '!=', self.kw('SAME')))} {b.par()}", BOOL,
+                      False)
         if cat == "null":
             x = self.expr(scope, self.pick(("num", "str")), budget)
             return _E(f"{x.par()} {self.pick(('=', '!='))} {self.kw('NULL')}", BOOL, False)
@@ -661,6 +692,7 @@ class _Writer:
             return _E(f"{left.par()} {self.pick(('=', '!=', '<', '>='))} {right.par()}", BOOL,
                       False)
         ops = ("=", "!=") if cat == "bool" else ("=", "!=", "<", "<=", ">", ">=")
+        ops += (self.kw("SAME"),)
         a, b = self.expr(scope, cat, budget), self.expr(scope, cat, budget)
         if a.text in _KEYWORD_LITERALS:  # the parser reads "(真 = …" as a field name (reported)
             a = _E(f"({a.text})", a.dtype)
@@ -673,7 +705,7 @@ class _Writer:
         sets = [n for n, c, _ in self.params if c == "set"]
         choice = self.pick(("literal", "literal", "collect", "param"))
         found = self.paths(scope, "str")
-        if choice == "collect" and scope.aggs > 0:
+        if choice == "collect" and scope.aggs > 0 and "in_collect" not in self.exclude:
             x = self.expr(scope, "str", budget)
             return _E(f"{x.par()} {negated} {self.comprehension(scope, 'collect', 'list', budget).text}",
                       BOOL, False)
@@ -734,7 +766,9 @@ class _Writer:
             table = cat[4:]
         else:
             table = self.pick(_SOURCES)
-            if self.person_local and func in ("first", "last", "collect") and table not in ORDERED:
+            if func in ("first", "last", "collect") and (
+                    self.person_local and table not in ORDERED
+                    or "unordered_ties" in self.exclude and not SCHEMA.tables[table].order):
                 table = self.pick(ORDERED)  # ties must not fall back to the input row order
         pins = self.pins(scope, table)
         if self.person_local and table in CLAIMS:
@@ -745,14 +779,18 @@ class _Writer:
         alias = self.fresh("y")
         claims_aliases = scope.claims_aliases | ({alias} if table in CLAIMS else set())
         inner = scope.with_row(alias, table, aggs=scope.aggs - 1, inner=alias,
-                               claims_aliases=claims_aliases)
+                               claims_aliases=claims_aliases,
+                               group_aggs=scope.group_aggs and "group_agg_in_comprehension"
+                               not in self.exclude)
         conds: list[str] = []
         must_pin = self.person_local and table in CLAIMS
         if pins and (must_pin or self.chance(0.8)):
             outer_alias, outer_path, _, inner_path = self.pick(pins)
             left = self.path_text(alias, inner_path)
             right = self.path_text(outer_alias, outer_path)
-            conds.append(f"{left} = {right}" if self.chance(0.8) else f"{right} = {left}")
+            # 等同 (null-safe) joins null keys across persons: not in person-local rules
+            eq = "=" if self.person_local or self.chance(0.8) else self.kw("SAME")
+            conds.append(f"{left} {eq} {right}" if self.chance(0.8) else f"{right} {eq} {left}")
         if self.chance(0.4):
             conds += self.ranges(scope, alias, table)
         if self.chance(0.3):
@@ -856,11 +894,15 @@ class _Writer:
             alias, p = self.pick(dates)
             anchor = self.path_text(alias, p)
             source = f"{self.fn('dates')}({anchor} - {self.pick(('3', '7', '0'))}, {anchor})"
-            inner = attrs.evolve(scope, values=(*scope.values, (var, DATE)), aggs=scope.aggs - 1)
+            inner = attrs.evolve(scope, values=(*scope.values, (var, DATE)), aggs=scope.aggs - 1,
+                                 group_aggs=scope.group_aggs and "group_agg_in_comprehension"
+                                 not in self.exclude)
         else:
             count = self.pick(("3", "1", "0"))
             source = f"{self.fn('range')}(1, {count})"
-            inner = attrs.evolve(scope, values=(*scope.values, (var, INT)), aggs=scope.aggs - 1)
+            inner = attrs.evolve(scope, values=(*scope.values, (var, INT)), aggs=scope.aggs - 1,
+                                 group_aggs=scope.group_aggs and "group_agg_in_comprehension"
+                                 not in self.exclude)
         where = self.condition(inner, max(budget - 1, 0))
         func = self.pick(("longest_run", "count"))
         return _E(f"{self.fn(func)}({source} {var} {self.kw('WHERE')} {where.text})", INT)
@@ -895,7 +937,10 @@ def _unify(*values: _E) -> DataType:
 
 
 def _fn_type(name: str, args: Sequence[_E | str]) -> DataType:
-    first = args[0].dtype if args and isinstance(args[0], _E) else STR
+    typed = [a for a in args if isinstance(a, _E) and a.dtype != NULL]
+    first = typed[0].dtype if typed else STR
+    if name in ("least", "greatest", "coalesce") and first in (INT, FLOAT, MONEY):
+        return _unify(*typed)
     return {
         "r2": FLOAT if first == INT else first, "r4": FLOAT if first == INT else first,
         "age": INT, "age_days": INT, "date": DATE, "month": MONTH, "month_start": DATE,
@@ -1103,7 +1148,7 @@ def _group_rule(w: _Writer, rule_id: str) -> list[str]:
     bindings = [f"{w.table(table)} {x}"]
     conds = []
     key_pool = list(_GROUP_KEYS[table])
-    if table == "fee" and w.chance(0.3):
+    if table == "fee" and "joined_groups" not in w.exclude and w.chance(0.3):
         join_table, alias, cond, key = w.pick(_JOINS)
         tables[alias] = join_table
         bindings.append(f"{w.table(join_table)} {alias}")
@@ -1166,6 +1211,7 @@ def well_typed_rules(
     person_local: bool = False,
     kinds: Sequence[str] = ("row", "row", "group"),
     rule_id: str = "R-1",
+    exclude: Sequence[str] = (),
 ) -> str:
     """The text of one rule that type-checks (see the module docstring).
 
@@ -1177,9 +1223,10 @@ def well_typed_rules(
             over claims pinned to the person or the visit).
         kinds: ``row`` and/or ``group``, drawn from this sequence.
         rule_id: The rule's id.
+        exclude: Names from :data:`CONSTRUCTS` never to write.
     """
     lang = lang or draw(st.sampled_from(("zh", "en")))
-    w = _Writer(draw, lang, draw(st.booleans()), person_local)
+    w = _Writer(draw, lang, draw(st.booleans()), person_local, frozenset(exclude))
     kind = "row" if person_local else w.pick(tuple(kinds))
     lines = _row_rule(w, rule_id) if kind == "row" else _group_rule(w, rule_id)
     title = "生成的规则" if w.chance(0.5) else "generated rule"
@@ -1189,8 +1236,9 @@ def well_typed_rules(
 
 @st.composite
 def rulebook_texts(draw: Draw, rules: st.SearchStrategy[int] | None = None,
-                   person_local: bool = False) -> str:
+                   person_local: bool = False, exclude: Sequence[str] = ()) -> str:
     """Several generated rules (``R-1``, ``R-2`` …; ``rules`` of them, default 2–3) in one text."""
     count = draw(rules if rules is not None else st.integers(2, 3))
-    return "\n".join(draw(well_typed_rules(rule_id=f"R-{i + 1}", person_local=person_local))
+    return "\n".join(draw(well_typed_rules(rule_id=f"R-{i + 1}", person_local=person_local,
+                                            exclude=exclude))
                      for i in range(count))
