@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -223,6 +224,7 @@ def walk(node: Expr) -> Iterator[Expr]:
         yield from walk(child)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def free_vars(node: Expr) -> frozenset[str]:
     """The variables ``node`` reads that it does not bind itself.
 
@@ -249,6 +251,7 @@ def free_vars(node: Expr) -> frozenset[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def uses_group(node: Expr) -> bool:
     """Whether ``node`` contains a :class:`GroupAgg` (outside nested ``Agg`` sources)."""
     return any(isinstance(sub, GroupAgg) for sub in walk(node))
