@@ -143,6 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .rulebook import load_rulebook
 
     _existing(args.rulebook, args.claims, args.kb)
+    _check_scale_options(args)
     book = load_rulebook(args.rulebook)
     claims, kb = args.claims, args.kb
     if (claims is None) != (kb is None):
@@ -160,8 +161,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise UsageError(f"未知规则 / unknown rule: {exc.args[0]}") from None
     start = time.perf_counter()
-    table, summary = compiled.run_with_summary(Path(claims), Path(kb),
-                                               progress=Progress(not args.quiet))
+    if _scaled_run_wanted(args, claims):
+        table, summary = _run_scaled(args, compiled, claims, kb)
+    else:
+        table, summary = compiled.run_with_summary(Path(claims), Path(kb),
+                                                   progress=Progress(not args.quiet))
     seconds = time.perf_counter() - start
     if args.output:
         write_violations(table, Path(args.output), args.format)
@@ -173,6 +177,110 @@ def cmd_run(args: argparse.Namespace) -> int:
             "rules": [dict(rule_id=s.rule_id, firings=s.firings, amount=s.amount,
                            evaluable=s.evaluable, reason=s.reason, seconds=round(s.seconds, 4))
                       for s in summary]}, ensure_ascii=False, indent=2), encoding="utf-8")
+    return EXIT_OK
+
+
+def _scaled_run_wanted(args: argparse.Namespace, claims: Any) -> bool:
+    """Whether ``run`` goes through :mod:`ruledsl.scale` (workers, engine, dataset, buckets)."""
+    from .scale.buckets import is_dataset
+
+    return (args.workers != 1 or args.engine not in (None, "local") or args.buckets is not None
+            or args.max_memory is not None or args.scheduler is not None or is_dataset(claims))
+
+
+def _check_scale_options(args: argparse.Namespace) -> None:
+    """Usage errors of ``run``'s scale options, before anything is loaded."""
+    from .scale.threads import parse_size
+
+    if args.workers < 1:
+        raise UsageError("--workers 至少为 1 / --workers must be at least 1")
+    if args.buckets is not None and args.buckets < 1:
+        raise UsageError("--buckets 至少为 1 / --buckets must be at least 1")
+    engine = args.engine or ("local" if args.workers == 1 else "threads")
+    if args.scheduler and engine != "dask":
+        raise UsageError("--scheduler 仅用于 --engine dask / --scheduler needs --engine dask")
+    if engine == "dask":
+        from .scale.dask_engine import dask_available
+
+        if not dask_available():
+            raise UsageError('--engine dask 需要安装 dask / needs dask: '
+                             'pip install "dask[distributed]"')
+    if args.max_memory is not None:
+        try:
+            parse_size(args.max_memory)
+        except ValueError as exc:
+            raise UsageError(f"--max-memory: {exc}") from None
+
+
+def _run_scaled(args: argparse.Namespace, compiled: Any, claims: Any, kb: Any) -> Any:
+    """``run --workers N --engine local|threads|dask [--scheduler ADDR] [--max-memory SIZE]``."""
+    from .scale.threads import parse_size, run_scaled
+
+    engine = args.engine or ("local" if args.workers == 1 else "threads")
+
+    def note(line: str) -> None:
+        if not args.quiet:
+            print(f"ruledsl: {line}", file=sys.stderr)
+
+    limit = parse_size(args.max_memory) if args.max_memory is not None else None
+
+    def advice(line: str) -> None:  # advice is printed even with --quiet
+        print(f"ruledsl: {line}", file=sys.stderr)
+
+    return run_scaled(compiled, Path(claims), Path(kb), engine=engine, workers=args.workers,
+                      buckets=args.buckets, scheduler=args.scheduler,
+                      progress=Progress(not args.quiet),
+                      notes=advice if limit is not None else note, max_memory=limit)
+
+
+def cmd_partition(args: argparse.Namespace) -> int:
+    """``ruledsl partition --claims DIR --out DATASET [--by person,…] [--buckets K]``.
+
+    With ``--rulebook PATH --explain``: print each rule's partition key instead.
+    """
+    from .scale.partition import SCHEMES, plan_partitions
+
+    book = None
+    if args.rulebook:
+        from .rulebook import load_rulebook
+
+        _existing(args.rulebook)
+        book = load_rulebook(args.rulebook)
+    if args.explain:
+        if book is None:
+            raise UsageError("--explain 需要 --rulebook / --explain needs --rulebook")
+        print(plan_partitions(book.enabled_rules).render(args.lang))
+        return EXIT_OK
+    if args.claims is None or args.out is None:
+        raise UsageError("需要 --claims 与 --out / give --claims and --out")
+    _existing(args.claims)
+    by = [s.strip() for s in args.by.split(",") if s.strip()]
+    if "auto" in by:
+        if book is None:
+            raise UsageError("--by auto 需要 --rulebook / --by auto needs --rulebook")
+        keys = {a.key for a in plan_partitions(book.enabled_rules).rules}
+        by = ["person", *[s for s in SCHEMES if s in keys and s != "person"]]
+    unknown = [s for s in by if s not in SCHEMES]
+    if unknown:
+        raise UsageError(f"未知分区 / unknown partitioning: {', '.join(unknown)} "
+                         f"(choose from {', '.join(SCHEMES)}, auto)")
+    if args.buckets < 1:
+        raise UsageError("--buckets 至少为 1 / --buckets must be at least 1")
+    from .scale.buckets import write_dataset
+
+    def say(line: str) -> None:
+        if not args.quiet:
+            print(f"ruledsl partition: {line}", file=sys.stderr)
+
+    manifest = write_dataset(args.claims, args.out, by, args.buckets, progress=say)
+    if not args.quiet:
+        fee = manifest["schemes"]["person"]["tables"].get("fee", {"rows": [0]})["rows"]
+        print(f"已写入 {args.out}：{', '.join(manifest['schemes'])} 分区，每种 {args.buckets} 桶；"
+              f"明细 {sum(fee)} 行，最大桶 {max(fee)} 行（{manifest['seconds']:.1f} 秒）"
+              if args.lang == "zh" else
+              f"wrote {args.out}: {', '.join(manifest['schemes'])} partitioning(s), "
+              f"{args.buckets} buckets each; {sum(fee)} fee lines, largest bucket {max(fee)} "
+              f"({manifest['seconds']:.1f}s)")
     return EXIT_OK
 
 
@@ -335,7 +443,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", nargs="+", metavar="ID", help="run only these rules")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--summary", metavar="JSON", help="write the per-rule summary as JSON")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="run buckets of the batch on N workers (threads or Dask workers)")
+    p.add_argument("--engine", choices=["local", "threads", "dask"], default=None,
+                   help="where buckets run (default: local for 1 worker, else threads)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address (default: a local cluster)")
+    p.add_argument("--buckets", type=int, default=None, metavar="K",
+                   help="buckets an in-memory batch is split into (default: 2 x workers)")
+    p.add_argument("--max-memory", metavar="SIZE",
+                   help="advise when a bucket is estimated to need more than SIZE (e.g. 4G)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("partition", help="write a claims folder as a bucketed Parquet dataset")
+    common(p)
+    p.add_argument("--claims", help="claims folder to partition")
+    p.add_argument("--out", metavar="DATASET", help="dataset folder to write")
+    p.add_argument("--by", default="person", metavar="KEYS",
+                   help="person[,institution][,doctor], or auto (what --rulebook needs)")
+    p.add_argument("--buckets", type=int, default=16, metavar="K")
+    p.add_argument("--rulebook", help="rulebook for --by auto and --explain")
+    p.add_argument("--explain", action="store_true",
+                   help="print each rule's partition key (with --rulebook) and exit")
+    p.set_defaults(func=cmd_partition)
 
     p = sub.add_parser("test", help="run the rulebook's examples")
     common(p)

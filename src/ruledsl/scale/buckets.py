@@ -1,0 +1,708 @@
+"""Splitting a claim batch into buckets, in memory and as a partitioned Parquet dataset.
+
+A scheme (:mod:`ruledsl.scale.partition`) links key values: every non-null
+value of a linked namespace is a *node* (its 64-bit FNV-1a hash, salted by the
+namespace), and so is "null" of a null-linked namespace.  Each row joins the
+nodes of its linked columns; the buckets are the connected components of
+that graph (union-find, vectorised with numpy), and a component goes to
+bucket ``mix(smallest node hash) mod K``.  So the split depends only on the
+data, never on row order or chunking; rows sharing a linked key value are in
+one bucket whatever the data's consistency; and with consistent data a person
+bucket holds exactly its persons' rows.  A row with no linked value at all is
+on its own and goes to the bucket of its table key's hash.  Rows keep their
+relative order inside a bucket (stable), which keeps row-index tie-breaks of
+natural orders as in the whole batch.
+
+Hygiene (cancelled settlements and fee lines, contract §2) is applied to the
+whole batch *before* splitting: the doctor partitioning does not keep a fee
+line with its settlement.
+
+The dataset written by :func:`write_dataset` (``ruledsl partition``)::
+
+    DATASET/_ruledsl_dataset.json              manifest: buckets, schemes, row and byte counts
+    DATASET/<table>/bucket=<k>/part-0.parquet  the person partitioning (every claim table)
+    DATASET/by=institution/<table>/bucket=<k>/part-0.parquet   optional further partitionings
+    DATASET/by=doctor/<table>/bucket=<k>/part-0.parquet
+
+Empty buckets have no file.  Tables are streamed from Parquet in row groups
+(three passes: key values, links, write), so memory is bounded by the number of
+distinct keys (persons, visits, settlements), not by the number of fee lines.
+Key columns are read as the loader reads ``str`` columns; the other values are
+written as they are and validated when a bucket is read (the messages name the
+bucket file).  CSV tables are loaded whole (convert big CSV files to Parquet
+first).
+
+Example:
+    >>> import pyarrow as pa
+    >>> from ruledsl.data.build import make_table
+    >>> from ruledsl.scale.partition import PERSON
+    >>> claims = {"visit": make_table("visit", {"mdtrt_id": ["V1", "V2", "V3"],
+    ...                                         "psn_no": ["P1", "P2", "P1"]}),
+    ...           "fee": make_table("fee", {"feedetl_sn": ["F1", "F2"], "mdtrt_id": ["V3", "V2"],
+    ...                                     "psn_no": ["P1", "P2"]})}
+    >>> a = assign(claims, PERSON, 8)
+    >>> bool(a["visit"][0] == a["visit"][2] == a["fee"][0]), bool(a["visit"][1] == a["fee"][1])
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..data.load import apply_hygiene, load_tables, normalize_table, table_file
+from ..diagnostics.model import Diagnostic
+from ..errors import DataError, RuleDslError
+from ..schema import SCHEMA
+from ..schema.arrow import arrow_schema
+from .partition import CLAIMS, PERSON, SCHEMES, Scheme
+
+__all__ = [
+    "MANIFEST",
+    "Buckets",
+    "Dataset",
+    "assign",
+    "hash_strings",
+    "is_dataset",
+    "write_dataset",
+]
+
+MANIFEST = "_ruledsl_dataset.json"
+"""The manifest file of a partitioned dataset."""
+FORMAT = "ruledsl-partitioned/1"
+
+_FNV_OFFSET = 0xCBF29CE484222325
+_FNV_PRIME = np.uint64(0x100000001B3)
+_MASK64 = (1 << 64) - 1
+
+
+# ------------------------------------------------------------------ hashing --
+def _fnv_bytes(data: bytes, h: int = _FNV_OFFSET) -> int:
+    for byte in data:
+        h = ((h ^ byte) * 0x100000001B3) & _MASK64
+    return h
+
+
+def _salt(namespace: str) -> int:
+    return _fnv_bytes(namespace.encode() + b"\x00")
+
+
+def null_node(namespace: str) -> np.uint64:
+    """The node of "null" in a null-linked namespace."""
+    return np.uint64(_fnv_bytes(b"\x00null\x00" + namespace.encode()))
+
+
+def _fnv_array(strings: pa.Array, seed: int) -> np.ndarray:
+    """FNV-1a (64 bit) of each string of a null-free ``string`` array, from ``seed``."""
+    n = len(strings)
+    out = np.full(n, seed, dtype=np.uint64)
+    if n == 0:
+        return out
+    bufs = strings.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[strings.offset:strings.offset + n + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
+    starts = offsets[:-1].astype(np.int64)
+    lens = np.diff(offsets)
+    rows = np.arange(n)
+    j = 0
+    while rows.size:
+        rows = rows[lens[rows] > j]
+        if not rows.size:
+            break
+        out[rows] = (out[rows] ^ data[starts[rows] + j].astype(np.uint64)) * _FNV_PRIME
+        j += 1
+    return out
+
+
+def mix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads the bits before taking a bucket modulo."""
+    h = h.astype(np.uint64, copy=True)
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def hash_strings(values: pa.Array | pa.ChunkedArray, namespace: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(hashes, valid)``: the salted 64-bit hash of each value (0 where null).
+
+    Distinct values are hashed once (``dictionary_encode``).
+
+    Example:
+        >>> h, ok = hash_strings(pa.array(["A", None, "A"]), "psn_no")
+        >>> bool(h[0] == h[2]), ok.tolist()
+        (True, [True, False, True])
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if values.type != pa.string():
+        values = values.cast(pa.string())
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, np.uint64), np.zeros(0, bool)
+    encoded = pc.dictionary_encode(values)
+    hashes = _fnv_array(encoded.dictionary, _salt(namespace))
+    valid = np.asarray(encoded.indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    index = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    out = hashes[index] if len(hashes) else np.zeros(n, np.uint64)
+    out[~valid] = 0
+    return out, valid
+
+
+# ------------------------------------------------------------- components --
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    a = np.sort(a, kind="stable")
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
+class Linker:
+    """Union-find over the key values (nodes) of one scheme, fed chunk by chunk.
+
+    Use: :meth:`add_nodes` for every chunk, :meth:`freeze`, :meth:`link` for
+    every chunk, then :meth:`finish` and :meth:`bucket_of`.
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[np.ndarray] = []
+        self._pending_size = 0
+        self.nodes = np.zeros(0, np.uint64)
+        self.parent: np.ndarray | None = None
+        self.node_bucket: np.ndarray | None = None
+
+    def add_nodes(self, hashes: np.ndarray) -> None:
+        """Remember these node hashes."""
+        if not len(hashes):
+            return
+        u = _sorted_unique(hashes)
+        self._pending.append(u)
+        self._pending_size += len(u)
+        if self._pending_size > max(4_000_000, len(self.nodes)):
+            self._merge()
+
+    def _merge(self) -> None:
+        if self._pending:
+            self.nodes = _sorted_unique(np.concatenate([self.nodes, *self._pending]))
+            self._pending, self._pending_size = [], 0
+
+    def freeze(self) -> None:
+        """No more nodes: number them."""
+        self._merge()
+        self.parent = np.arange(len(self.nodes), dtype=np.int64)
+
+    def ids(self, hashes: np.ndarray) -> np.ndarray:
+        """The node numbers of node hashes (all must have been added)."""
+        ids = np.searchsorted(self.nodes, hashes)
+        assert len(ids) == 0 or (ids.max() < len(self.nodes)
+                                 and bool((self.nodes[ids] == hashes).all()))
+        return ids
+
+    def _find(self, ids: np.ndarray) -> np.ndarray:
+        parent = self.parent
+        assert parent is not None
+        r = parent[ids]
+        while True:
+            rr = parent[r]
+            if np.array_equal(rr, r):
+                return r
+            r = rr
+
+    def _compress(self) -> None:
+        parent = self.parent
+        assert parent is not None
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                return
+            parent[:] = grand
+
+    def link(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Join the components of node hashes ``a[i]`` and ``b[i]``."""
+        if not len(a):
+            return
+        a, b = _distinct_pairs(a, b)
+        ia, ib = self.ids(a), self.ids(b)
+        assert self.parent is not None
+        while True:
+            ra, rb = self._find(ia), self._find(ib)
+            differ = ra != rb
+            if not differ.any():
+                return
+            ia, ib, ra, rb = ia[differ], ib[differ], ra[differ], rb[differ]
+            np.minimum.at(self.parent, np.maximum(ra, rb), np.minimum(ra, rb))
+            self._compress()
+
+    def finish(self, k: int) -> None:
+        """Give each component its bucket: ``mix(smallest node hash) mod k``."""
+        assert self.parent is not None
+        self._compress()
+        roots = self.parent
+        rep = np.full(len(self.nodes), np.iinfo(np.uint64).max, dtype=np.uint64)
+        np.minimum.at(rep, roots, self.nodes)
+        self.node_bucket = (mix64(rep[roots]) % np.uint64(k)).astype(np.int32)
+        self.parent = None
+
+    def bucket_of(self, hashes: np.ndarray) -> np.ndarray:
+        """The bucket of each node hash."""
+        assert self.node_bucket is not None
+        return self.node_bucket[self.ids(hashes)]
+
+
+def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    keep = np.ones(len(a), bool)
+    keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[keep], b[keep]
+
+
+class _Keys:
+    """The hashes of one chunk's key columns, computed once for every scheme."""
+
+    def __init__(self, name: str, table: pa.Table) -> None:
+        self.name, self.table = name, table
+        self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def hashes(self, column: str, namespace: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (column, namespace)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = hash_strings(key_strings(self.table.column(column)),
+                                                  namespace)
+        return hit
+
+    def nodes(self, scheme: Scheme
+              ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
+        """Per linked column ``(hashes, present)``; each row's first node; whether it has one."""
+        cols = []
+        n = self.table.num_rows
+        first = np.zeros(n, np.uint64)
+        has = np.zeros(n, bool)
+        for column, ns, nulls in scheme.columns(self.name):
+            h, valid = self.hashes(column, ns)
+            if nulls:
+                h = np.where(valid, h, null_node(ns))
+                valid = np.ones(n, bool)
+            cols.append((h, valid))
+            take = valid & ~has
+            first[take] = h[take]
+            has |= valid
+        return cols, first, has
+
+
+def key_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A key column as text, converted as the loader converts ``str`` columns.
+
+    Strings as they are; integers and integral floats as decimal text.
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    t = column.type
+    if pa.types.is_dictionary(t):
+        column, t = column.cast(t.value_type), t.value_type
+    if pa.types.is_string(t):
+        return column
+    if pa.types.is_large_string(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t) \
+            or str(t) in ("string_view", "binary_view") or pa.types.is_integer(t) \
+            or pa.types.is_null(t):
+        return column.cast(pa.string())
+    if pa.types.is_floating(t):
+        return column.cast(pa.int64(), safe=False).cast(pa.string())
+    raise DataError([Diagnostic.error(
+        "D0003", None, zh=f"键列类型 {t} 无法读取为文本", en=f"a key column of type {t} is not text")])
+
+
+def _lone_bucket(name: str, keys: _Keys, rows: np.ndarray, k: int) -> np.ndarray:
+    """Buckets of rows with no linked value: their table key's hash (null key: 0)."""
+    h, valid = keys.hashes(SCHEMA.tables[name].key[0], "row:" + name)
+    h, valid = h[rows], valid[rows]
+    return np.where(valid, mix64(h) % np.uint64(k), 0).astype(np.int32)
+
+
+def _feed_nodes(linker: Linker, keys: _Keys, scheme: Scheme) -> None:
+    cols, _, _ = keys.nodes(scheme)
+    for h, present in cols:
+        linker.add_nodes(h[present])
+
+
+def _feed_links(linker: Linker, keys: _Keys, scheme: Scheme) -> None:
+    cols, first, has = keys.nodes(scheme)
+    for h, present in cols:
+        m = present & has & (h != first)
+        if m.any():
+            linker.link(first[m], h[m])
+
+
+def _buckets_of(linker: Linker, keys: _Keys, scheme: Scheme, k: int) -> np.ndarray:
+    _, first, has = keys.nodes(scheme)
+    out = np.zeros(keys.table.num_rows, np.int32)
+    if has.any():
+        out[has] = linker.bucket_of(first[has])
+    lone = np.flatnonzero(~has)
+    if len(lone):
+        out[lone] = _lone_bucket(keys.name, keys, lone, k)
+    return out
+
+
+def assign(claims: Mapping[str, pa.Table], scheme: Scheme, k: int) -> dict[str, np.ndarray]:
+    """The bucket (``0 … k-1``) of every row of the partitioned tables of ``claims``."""
+    linker = Linker()
+    keys = {n: _Keys(n, claims[n]) for n in scheme.partitioned if n in claims}
+    for one in keys.values():
+        _feed_nodes(linker, one, scheme)
+    linker.freeze()
+    for one in keys.values():
+        _feed_links(linker, one, scheme)
+    linker.finish(k)
+    return {name: _buckets_of(linker, one, scheme, k) for name, one in keys.items()}
+
+
+class Buckets:
+    """An in-memory claim batch split by one scheme; buckets are cut on demand.
+
+    Args:
+        claims: Normalised claim tables, hygiene applied.
+        scheme: The partitioning.
+        k: Number of buckets.
+    """
+
+    def __init__(self, claims: Mapping[str, pa.Table], scheme: Scheme, k: int) -> None:
+        self.claims = dict(claims)
+        self.scheme = scheme
+        self.k = k
+        self._layout: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name, bucket in assign(claims, scheme, k).items():
+            order = np.argsort(bucket, kind="stable")
+            offsets = np.searchsorted(bucket[order], np.arange(k + 1))
+            self._layout[name] = (order, offsets)
+
+    def rows(self, k: int, tables: Iterable[str]) -> int:
+        """Rows of bucket ``k`` in the partitioned tables among ``tables``."""
+        return sum(int(o[k + 1] - o[k]) for n, (_, o) in self._layout.items() if n in tables)
+
+    def bucket(self, k: int, tables: Iterable[str]) -> dict[str, pa.Table]:
+        """Bucket ``k``: its rows of the partitioned tables, the replicated tables whole."""
+        out = {}
+        for name in tables:
+            if name not in self.claims:
+                continue
+            layout = self._layout.get(name)
+            if layout is None:
+                out[name] = self.claims[name]
+            else:
+                order, offsets = layout
+                idx = order[offsets[k]:offsets[k + 1]]
+                out[name] = self.claims[name].take(pa.array(idx, pa.int64()))
+        return out
+
+
+# ----------------------------------------------------------------- dataset --
+def is_dataset(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a dataset written by ``ruledsl partition``."""
+    return (Path(path) / MANIFEST).is_file()
+
+
+def _scheme_dir(root: Path, scheme: str) -> Path:
+    return root if scheme == "person" else root / f"by={scheme}"
+
+
+def bucket_file(root: Path, scheme: str, table: str, k: int) -> Path:
+    """The file of bucket ``k`` of ``table`` in the ``scheme`` partitioning."""
+    return _scheme_dir(root, scheme) / table / f"bucket={k}" / "part-0.parquet"
+
+
+class Dataset:
+    """A partitioned dataset opened for reading (see the module docstring)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self.manifest: dict[str, Any] = json.loads((self.path / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RuleDslError(f"{self.path}: not a readable ruledsl dataset ({exc})") from None
+        if self.manifest.get("format") != FORMAT:
+            raise RuleDslError(f"{self.path}: unknown dataset format "
+                               f"{self.manifest.get('format')!r} (expected {FORMAT})")
+        self.k: int = int(self.manifest["buckets"])
+        self.tables: tuple[str, ...] = tuple(self.manifest["tables"])
+        self.schemes: tuple[str, ...] = tuple(self.manifest["schemes"])
+
+    def rows(self, scheme: str, k: int, tables: Iterable[str]) -> int:
+        """Rows of bucket ``k`` of the partitioned tables among ``tables``."""
+        info = self.manifest["schemes"][scheme]["tables"]
+        return sum(int(info[t]["rows"][k]) for t in tables if t in info)
+
+    def nbytes(self, scheme: str, k: int, tables: Iterable[str]) -> int:
+        """Arrow bytes of bucket ``k`` of the partitioned tables among ``tables``."""
+        info = self.manifest["schemes"][scheme]["tables"]
+        return sum(int(info[t]["bytes"][k]) for t in tables if t in info)
+
+    def whole_nbytes(self, tables: Iterable[str]) -> int:
+        """Arrow bytes of whole tables."""
+        info = self.manifest["schemes"]["person"]["tables"]
+        return sum(sum(int(b) for b in info[t]["bytes"]) for t in tables if t in info)
+
+    def _read(self, scheme: str, table: str, k: int) -> pa.Table:
+        path = bucket_file(self.path, scheme, table, k)
+        if not path.exists():
+            return arrow_schema(SCHEMA.tables[table]).empty_table()
+        try:
+            raw = pq.read_table(path)
+        except (OSError, pa.ArrowException) as exc:
+            raise DataError([Diagnostic.error(
+                "D0006", None, zh=f"无法读取 {path}：{exc}",
+                en=f"cannot read {path}: {exc}")]) from None
+        return normalize_table(table, raw, source=str(path))
+
+    def bucket(self, scheme: str, k: int, tables: Iterable[str],
+               replicated: Mapping[str, pa.Table] | None = None) -> dict[str, pa.Table]:
+        """Bucket ``k``: the partitioned tables' rows; ``replicated`` tables passed through."""
+        parts = self.manifest["schemes"][scheme]["tables"]
+        out = {}
+        for table in tables:
+            if table not in self.tables:
+                continue
+            if table in parts:
+                out[table] = self._read(scheme, table, k)
+            elif replicated is not None and table in replicated:
+                out[table] = replicated[table]
+            else:
+                out[table] = self.whole([table])[table]
+        return out
+
+    def whole(self, tables: Iterable[str]) -> dict[str, pa.Table]:
+        """Whole tables, read from every bucket of the person partitioning."""
+        out = {}
+        for table in tables:
+            if table in self.tables:
+                parts = [self._read("person", table, k) for k in range(self.k)]
+                out[table] = pa.concat_tables(parts).combine_chunks()
+        return out
+
+
+def _chunks(folder: Path, name: str, rows: int, columns: Sequence[str] | None = None
+            ) -> Iterator[pa.Table]:
+    """Chunks of one table: Parquet streamed by row groups (raw types, contract columns
+    only, validated when a bucket is read); CSV loaded whole by the loader."""
+    path = table_file(folder, name)
+    if path is None:
+        return
+    if path.suffix == ".csv":
+        table = load_tables(folder, "claims", only={name})[name]
+        if columns is not None:
+            table = table.select(list(columns))
+        for start in range(0, max(table.num_rows, 1), rows):
+            yield table.slice(start, rows)
+        return
+    try:
+        reader = pq.ParquetFile(path)
+        names = reader.schema_arrow.names
+        wanted = [c.name for c in SCHEMA.tables[name].columns
+                  if c.name in names and (columns is None or c.name in columns)]
+        missing = [c for c in (columns or ()) if c not in names]
+        if missing:
+            raise DataError([Diagnostic.error(
+                "D0002", None, zh=f"{path} 缺少列 {', '.join(missing)}",
+                en=f"{path} has no column {', '.join(missing)}")])
+        n = 0
+        for batch in reader.iter_batches(batch_size=rows, columns=wanted):
+            n += batch.num_rows
+            yield pa.Table.from_batches([batch])
+        if n == 0:
+            yield reader.schema_arrow.empty_table().select(wanted)
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError([Diagnostic.error("D0006", None, zh=f"无法读取 {path}：{exc}",
+                                          en=f"cannot read {path}: {exc}")]) from None
+
+
+class _Hygiene:
+    """Cancelled settlement ids, collected before the other tables are read."""
+
+    def __init__(self) -> None:
+        self.cancelled: pa.Array = pa.array([], pa.string())
+        self.counts = {"fee_cancelled": 0, "settlement_cancelled": 0,
+                       "fee_of_cancelled_settlement": 0}
+
+    def keep(self, name: str, table: pa.Table, count: bool = False) -> np.ndarray | None:
+        """The rows of a chunk hygiene keeps (``None``: all)."""
+        if name not in ("fee", "settlement") or table.num_rows == 0:
+            return None
+        flag = pc.fill_null(pc.equal(key_strings(table["vali_flag"]), "0"), False)
+        own = np.asarray(flag.to_numpy(zero_copy_only=False), bool)
+        drop = own.copy()
+        if name == "settlement":
+            if count:
+                ids = pc.drop_null(pc.filter(key_strings(table["setl_id"]), flag))
+                self.cancelled = pa.concat_arrays([self.cancelled, ids])
+                self.counts["settlement_cancelled"] += int(own.sum())
+        elif len(self.cancelled):
+            via = pc.fill_null(pc.is_in(key_strings(table["setl_id"]),
+                                        value_set=self.cancelled), False)
+            via_np = np.asarray(via.to_numpy(zero_copy_only=False), bool)
+            drop |= via_np
+            if count:
+                self.counts["fee_of_cancelled_settlement"] += int((via_np & ~own).sum())
+        if count and name == "fee":
+            self.counts["fee_cancelled"] += int(own.sum())
+        return None if not drop.any() else ~drop
+
+
+def write_dataset(claims: str | os.PathLike[str], out: str | os.PathLike[str],
+                  schemes: Sequence[str] = ("person",), buckets: int = 16,
+                  chunk_rows: int = 1 << 20,
+                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write the claim tables of folder ``claims`` as a partitioned dataset at ``out``.
+
+    Args:
+        claims: A claims folder (data contract §1).
+        out: The dataset folder (created; must not hold another dataset's files).
+        schemes: ``person`` (always written) and optionally ``institution``, ``doctor``.
+        buckets: Buckets per scheme.
+        chunk_rows: Rows read per step from a Parquet table.
+        progress: Called with a line of text after each step.
+
+    Returns:
+        The manifest (also written to ``out/_ruledsl_dataset.json``).
+    """
+    folder, root = Path(claims), Path(out)
+    if buckets < 1:
+        raise ValueError("buckets must be >= 1")
+    names = ["person", *[s for s in schemes if s != "person"]]
+    unknown = [s for s in names if s not in SCHEMES]
+    if unknown:
+        raise ValueError(f"unknown partitioning {', '.join(unknown)}; "
+                         f"choose from {', '.join(SCHEMES)}")
+    chosen = [SCHEMES[s] for s in names]
+    present = [t for t in CLAIMS if table_file(folder, t) is not None]
+    missing = [t for t in CLAIMS if t not in present and not SCHEMA.tables[t].optional]
+    if missing:
+        raise DataError([Diagnostic.error(
+            "D0001", None, zh=f"{folder} 中缺少数据表 {t}（{t}.parquet 或 {t}.csv）",
+            en=f"{folder} has no table {t} ({t}.parquet or {t}.csv)") for t in missing])
+    if (root / MANIFEST).exists():
+        (root / MANIFEST).unlink()
+    for scheme in names:  # stale buckets of an earlier run would be read as data
+        for table in CLAIMS:
+            stale = _scheme_dir(root, scheme) / table
+            if stale.is_dir():
+                for f in stale.glob("bucket=*/part-0.parquet"):
+                    f.unlink()
+    for t in present:  # a missing column is reported now, not when a bucket is read
+        path = table_file(folder, t)
+        if path is not None and path.suffix == ".parquet":
+            try:
+                names_in = set(pq.read_schema(path).names)
+            except (OSError, pa.ArrowException) as exc:
+                raise DataError([Diagnostic.error("D0006", None, zh=f"无法读取 {path}：{exc}",
+                                                  en=f"cannot read {path}: {exc}")]) from None
+            lost = [c.name for c in SCHEMA.tables[t].columns if c.name not in names_in]
+            if lost:
+                raise DataError([Diagnostic.error(
+                    "D0002", None, zh=f"{path} 缺少列 {', '.join(lost)}",
+                    en=f"{path} has no column {', '.join(lost)}")])
+    started = time.perf_counter()
+    say = progress or (lambda _line: None)
+    # settlement first: its cancelled ids decide which fee lines exist
+    order = sorted(present, key=lambda t: (t != "settlement", CLAIMS.index(t)))
+    hygiene = _Hygiene()
+    linkers = {s.name: Linker() for s in chosen}
+
+    def key_columns(name: str) -> list[str]:
+        cols = {c for s in chosen if name in s.partitioned for c, _, _ in s.columns(name)}
+        cols.add(SCHEMA.tables[name].key[0])
+        if name in ("fee", "settlement"):
+            cols |= {"vali_flag", "setl_id"}
+        return [c.name for c in SCHEMA.tables[name].columns if c.name in cols]
+
+    def chunks(name: str, columns: list[str] | None, count: bool = False) -> Iterator[_Keys]:
+        for chunk in _chunks(folder, name, chunk_rows, columns):
+            keep = hygiene.keep(name, chunk, count)
+            yield _Keys(name, chunk if keep is None else chunk.filter(pa.array(keep)))
+
+    for name in order:  # pass 1: nodes (and the cancelled settlements)
+        for keys in chunks(name, key_columns(name), count=True):
+            for s in chosen:
+                if name in s.partitioned:
+                    _feed_nodes(linkers[s.name], keys, s)
+        say(f"keys of {name} read ({time.perf_counter() - started:.1f}s)")
+    for linker in linkers.values():
+        linker.freeze()
+    for name in order:  # pass 2: links
+        if not any(name in s.partitioned and len(s.columns(name)) > 1 for s in chosen):
+            continue
+        for keys in chunks(name, key_columns(name)):
+            for s in chosen:
+                if name in s.partitioned:
+                    _feed_links(linkers[s.name], keys, s)
+        say(f"links of {name} read ({time.perf_counter() - started:.1f}s)")
+    for linker in linkers.values():
+        linker.finish(buckets)
+    stats: dict[str, dict[str, dict[str, list[int]]]] = {
+        s.name: {t: {"rows": [0] * buckets, "bytes": [0] * buckets}
+                 for t in present if t in s.partitioned} for s in chosen}
+    for name in order:  # pass 3: write
+        writers: dict[tuple[str, int], pq.ParquetWriter] = {}
+        try:
+            for keys in chunks(name, None):
+                chunk = keys.table.replace_schema_metadata(None)
+                for s in chosen:
+                    if name not in s.partitioned:
+                        continue
+                    bucket = _buckets_of(linkers[s.name], keys, s, buckets)
+                    idx = np.argsort(bucket, kind="stable")
+                    bounds = np.searchsorted(bucket[idx], np.arange(buckets + 1))
+                    ordered = chunk.take(pa.array(idx, pa.int64()))
+                    for k in np.flatnonzero(np.diff(bounds)):
+                        part = ordered.slice(bounds[k], bounds[k + 1] - bounds[k])
+                        key = (s.name, int(k))
+                        w = writers.get(key)
+                        if w is None:
+                            path = bucket_file(root, s.name, name, int(k))
+                            path.parent.mkdir(parents=True, exist_ok=True)
+                            w = writers[key] = pq.ParquetWriter(path, part.schema,
+                                                                compression="zstd")
+                        w.write_table(part)
+                        stats[s.name][name]["rows"][k] += part.num_rows
+                        stats[s.name][name]["bytes"][k] += part.nbytes
+        finally:
+            for w in writers.values():
+                w.close()
+        say(f"{name} written ({time.perf_counter() - started:.1f}s)")
+    manifest = {
+        "format": FORMAT,
+        "buckets": buckets,
+        "tables": present,
+        "hygiene": {"applied": True, **hygiene.counts},
+        "schemes": {s.name: {"links": dict(s.links), "tables": stats[s.name]} for s in chosen},
+        "source": str(folder),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    (root / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+    return manifest
+
+
+def split_memory(claims: Mapping[str, pa.Table]) -> tuple[dict[str, pa.Table], dict[str, int]]:
+    """Hygiene applied to a normalised in-memory batch (before splitting), with counts."""
+    out, report = apply_hygiene(dict(claims))
+    return out, {"fee_cancelled": report.fee_cancelled,
+                 "settlement_cancelled": report.settlement_cancelled,
+                 "fee_of_cancelled_settlement": report.fee_of_cancelled_settlement}
+
+
+__all__ += ["PERSON", "bucket_file", "split_memory"]

@@ -1,0 +1,661 @@
+"""Running a compiled rulebook bucket by bucket: jobs, phases, merging.
+
+:func:`run_scaled` is the one entry point for every engine:
+
+1. Each rule's partition key comes from :func:`~ruledsl.scale.partition.plan_partitions`.
+   Rules of one key form a *group*; a group whose partitioning the data
+   lacks (a dataset written ``--by person`` only) and the ``none`` rules run
+   as one job on the whole batch.
+2. **Phase 1**: one job per non-empty bucket of each group (person buckets
+   also compute the partial values of the batch-wide aggregates, see
+   :func:`~ruledsl.scale.partition.with_globals`), plus the whole-batch job.
+3. The partials are combined (``min``/``max``/``count``/``exists`` are
+   exact); **phase 2** runs the rules that need them, as parameters.
+4. The firings of all jobs are concatenated, de-duplicated per rule and key
+   (:func:`~ruledsl.execute.output.dedup_by_key`) and sorted
+   (:func:`~ruledsl.execute.output.concat_and_sort`): the same table as one
+   ``plan.run`` over the whole batch, whatever the order the jobs finished in.
+
+A job runs the ordinary compiled plan (``CompiledRulebook.run_with_summary``)
+over its bucket's tables and the whole knowledge base.  Engines differ only in
+where jobs run: ``local`` (this thread, one after another), ``threads``
+(:class:`concurrent.futures.ThreadPoolExecutor`; numpy and Arrow release the
+GIL in their kernels) and ``dask`` (:mod:`ruledsl.scale.dask_engine`).
+
+Example:
+    >>> from ruledsl.demo import generate
+    >>> from ruledsl.rulebook import load_text
+    >>> book = load_text('''
+    ... 规则 R-1 "同人多次就诊" {
+    ...     类别 医保管理类 结果类型 可疑 环节 事后 层级 就诊
+    ...     对每条 就诊 V
+    ...     当 计数(就诊 W 满足 W.人员编号 = V.人员编号) >= 15
+    ...     输出 就诊ID = V.就诊ID, 人员编号 = V.人员编号 }''')
+    >>> claims, kb = generate(persons=30, seed=3)
+    >>> plan = book.compile()
+    >>> table, summary = run_scaled(plan, claims, kb, engine="threads", workers=2, buckets=3)
+    >>> table.equals(plan.run(claims, kb)), table.num_rows > 0
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+import attrs
+import numpy as np
+import pyarrow as pa
+
+from .. import ir
+from ..errors import ExecutionError, RuleDslError
+from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
+from ..execute.output import concat_and_sort, dedup_by_key, empty_violations
+from ..schema import SCHEMA
+from .buckets import Buckets, Dataset, is_dataset, split_memory
+from .partition import KEYS, SCHEMES, PartitionPlan, global_name, plan_partitions, with_globals
+
+__all__ = [
+    "ENGINES",
+    "BucketError",
+    "Job",
+    "JobResult",
+    "ScaledRun",
+    "run_scaled",
+]
+
+ENGINES = ("local", "threads", "dask")
+WHOLE = "whole"
+"""The group name of rules run once on the whole batch."""
+
+Progress = Callable[[str, int, int], None]
+
+
+class BucketError(ExecutionError):
+    """A job failed; the message names its bucket and partitioning.
+
+    Attributes:
+        scheme: ``person``, ``institution``, ``doctor`` or ``whole``.
+        bucket: The bucket number (-1 for the whole batch).
+    """
+
+    def __init__(self, message: str, *, scheme: str, bucket: int) -> None:
+        super().__init__(message)
+        self.scheme, self.bucket = scheme, bucket
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_bucket_error, (self.message, self.scheme, self.bucket))
+
+
+def _rebuild_bucket_error(message: str, scheme: str, bucket: int) -> BucketError:
+    return BucketError(message, scheme=scheme, bucket=bucket)
+
+
+@attrs.frozen
+class Job:
+    """One unit of work: some rules over one bucket (or the whole batch)."""
+
+    phase: int
+    scheme: str
+    bucket: int
+    rules: tuple[str, ...]
+    tables: tuple[str, ...]
+    """The claim tables the job reads."""
+    partials: tuple[tuple[str, ir.Agg], ...] = ()
+    """Batch-wide aggregates whose value over this bucket the job also returns."""
+    unit: int = 0
+    """Which of the scheme's rule sets (institution and doctor rules run one by one)."""
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """``(scheme, phase, unit)``: which sub-plan runs the job."""
+        return (self.scheme, self.phase, self.unit)
+
+    def label(self, lang: str = "en") -> str:
+        """``bucket 3 of the person partitioning`` or ``the whole batch``."""
+        rules = "" if self.scheme in ("person", WHOLE) else f" ({', '.join(self.rules)})"
+        if self.scheme == WHOLE:
+            return "整批数据" if lang == "zh" else "the whole batch"
+        if lang == "zh":
+            return f"{self.scheme} 分区的第 {self.bucket} 桶{rules}"
+        return f"bucket {self.bucket} of the {self.scheme} partitioning{rules}"
+
+
+@attrs.frozen
+class JobResult:
+    """What one job returns."""
+
+    job: Job
+    table: pa.Table
+    summary: tuple[RuleSummary, ...]
+    partials: dict[str, Any]
+    seconds: float
+
+
+# ----------------------------------------------------------------- sources --
+class MemorySource:
+    """A claim batch held in memory, split on demand.
+
+    Args:
+        claims: Normalised claim tables.
+        k: Buckets per partitioning.
+    """
+
+    kind = "memory"
+
+    def __init__(self, claims: Mapping[str, pa.Table], k: int) -> None:
+        self.claims, self.hygiene = split_memory(claims)
+        self.k = k
+        self.schemes = tuple(SCHEMES)
+        self._split: dict[str, Buckets] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(self.claims)
+
+    def buckets(self, scheme: str) -> Buckets:
+        with self._lock:
+            split = self._split.get(scheme)
+            if split is None:
+                split = self._split[scheme] = Buckets(self.claims, SCHEMES[scheme], self.k)
+            return split
+
+    def rows(self, scheme: str, k: int, tables: Iterable[str]) -> int:
+        return self.buckets(scheme).rows(k, tables)
+
+    def nbytes(self, scheme: str, k: int, tables: Iterable[str]) -> int:
+        split = self.buckets(scheme)
+        total = 0
+        for name in tables:
+            if name in self.claims and name in SCHEMES[scheme].partitioned:
+                n = self.claims[name].num_rows
+                total += self.claims[name].nbytes * split.rows(k, [name]) // max(n, 1)
+        return total
+
+    def whole_nbytes(self, tables: Iterable[str]) -> int:
+        return sum(self.claims[t].nbytes for t in tables if t in self.claims)
+
+    def load(self, job: Job) -> dict[str, pa.Table]:
+        if job.scheme == WHOLE:
+            return {t: self.claims[t] for t in job.tables if t in self.claims}
+        return self.buckets(job.scheme).bucket(job.bucket, job.tables)
+
+
+class DatasetSource:
+    """A dataset written by ``ruledsl partition``, read bucket by bucket."""
+
+    kind = "dataset"
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.dataset = Dataset(path)
+        self.k = self.dataset.k
+        self.schemes = self.dataset.schemes
+        self.tables = self.dataset.tables
+        self._replicated: dict[str, pa.Table] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, scheme: str, k: int, tables: Iterable[str]) -> int:
+        return self.dataset.rows(scheme, k, tables)
+
+    def nbytes(self, scheme: str, k: int, tables: Iterable[str]) -> int:
+        return self.dataset.nbytes(scheme, k, tables)
+
+    def whole_nbytes(self, tables: Iterable[str]) -> int:
+        return self.dataset.whole_nbytes(tables)
+
+    def replicated(self, tables: Iterable[str]) -> dict[str, pa.Table]:
+        with self._lock:
+            for t in tables:
+                if t not in self._replicated and t in self.tables:
+                    self._replicated.update(self.dataset.whole([t]))
+            return {t: self._replicated[t] for t in tables if t in self._replicated}
+
+    def load(self, job: Job) -> dict[str, pa.Table]:
+        if job.scheme == WHOLE:
+            return self.dataset.whole(job.tables)
+        scheme = SCHEMES[job.scheme]
+        reps = self.replicated([t for t in job.tables if t in scheme.replicated])
+        return self.dataset.bucket(job.scheme, job.bucket, job.tables, reps)
+
+
+Source = MemorySource | DatasetSource
+
+
+def open_source(claims: Any, rules: Sequence[Any], k: int) -> Source:
+    """A dataset path, a claims folder or in-memory tables, ready to be split."""
+    if isinstance(claims, str | os.PathLike) and is_dataset(claims):
+        return DatasetSource(claims)
+    return MemorySource(read_tables(claims, "claims", rules), k)
+
+
+# --------------------------------------------------------------- planning --
+def _claims_tables(rules: Iterable[Any]) -> tuple[str, ...]:
+    # no settlement "for hygiene": hygiene was applied to the whole batch before splitting
+    names: set[str] = set()
+    for rule in rules:
+        names |= set(rule.tables())
+    return tuple(t for t in SCHEMA.tables if t in names and SCHEMA.tables[t].kind == "claims")
+
+
+class ScaledRun:
+    """The jobs of one run of a compiled rulebook over a source (see the module docstring).
+
+    Args:
+        compiled: The compiled rulebook (its rules and parameters are used as they are).
+        source: Where the claims come from.
+        analysis: The partition plan (default: computed from ``compiled.rules``).
+    """
+
+    def __init__(self, compiled: CompiledRulebook, source: Source,
+                 analysis: PartitionPlan | None = None) -> None:
+        self.compiled = compiled
+        self.source = source
+        self.analysis = analysis or plan_partitions(compiled.rules)
+        self.notes: list[str] = []
+        by_id = {r.id: r for r in compiled.rules}
+        groups: dict[tuple[str, int], list[Any]] = {}
+        self.partials: list[tuple[str, str, ir.Agg]] = []  # (name, func, agg)
+        for a in self.analysis.rules:
+            rule = by_id[a.rule_id]
+            key = a.key
+            if key != "none" and key not in source.schemes:
+                key = WHOLE
+                self.notes.append(
+                    f"{a.rule_id}: the data has no {a.key} partitioning; it runs on the whole "
+                    f"batch (write it with `ruledsl partition --by person,{a.key}`)")
+            elif key == "none":
+                key = WHOLE
+            if key != WHOLE and a.globals:
+                names = [global_name(rule.id, i) for i in range(len(a.globals))]
+                self.partials += [(n, g.func, g) for n, g in zip(names, a.globals)]
+                groups.setdefault((key, 2), []).append(with_globals(rule, a.globals))
+            else:
+                groups.setdefault((key, 1), []).append(rule)
+        if self.partials and "person" not in source.schemes:  # pragma: no cover - always written
+            raise RuleDslError("batch-wide values need the person partitioning")
+        if self.partials and ("person", 1) not in groups:
+            groups[("person", 1)] = []
+        # Person buckets run all their rules at once (they share one bucket's columns and
+        # look-ups); institution and doctor buckets are skewed (a big hospital), so each of
+        # their rules is a job of its own and loads only the tables it reads.
+        self.plans: dict[tuple[str, int, int], CompiledRulebook] = {}
+        for (scheme, phase), rules in groups.items():
+            units = [rules] if scheme in ("person", WHOLE) else [[r] for r in rules]
+            for i, unit in enumerate(units):
+                plan = copy.copy(compiled)
+                plan.rules = tuple(unit)
+                self.plans[(scheme, phase, i)] = plan
+        self.groups = groups
+
+    def jobs(self, phase: int) -> list[Job]:
+        """The jobs of one phase, in a fixed order."""
+        out = []
+        order = {name: i for i, name in enumerate((*KEYS, WHOLE))}
+        for (scheme, p, unit), plan in sorted(self.plans.items(),
+                                              key=lambda kv: (order[kv[0][0]], kv[0][2])):
+            if p != phase:
+                continue
+            partials = tuple((n, g) for n, _, g in self.partials) \
+                if (scheme, p, unit) == ("person", 1, 0) else ()
+            tables = set(_claims_tables(plan.rules))
+            for _, _, g in (self.partials if partials else ()):
+                tables |= set(_claims_tables([_AggTables(g)]))
+            tables_t = tuple(t for t in SCHEMA.tables if t in tables and t in self.source.tables)
+            ids = tuple(r.id for r in plan.rules)
+            if scheme == WHOLE:
+                out.append(Job(phase, WHOLE, -1, ids, tables_t, (), unit))
+                continue
+            parted = [t for t in tables_t if t in SCHEMES[scheme].partitioned]
+            nonempty = [k for k in range(self.source.k) if self.source.rows(scheme, k, parted)]
+            for k in nonempty or [0]:
+                out.append(Job(phase, scheme, k, ids, tables_t, partials, unit))
+        return out
+
+    def estimates(self, jobs: Sequence[Job]) -> list[tuple[Job, int]]:
+        """Arrow bytes of claims each job holds (its bucket plus replicated tables)."""
+        out = []
+        for job in jobs:
+            if job.scheme == WHOLE:
+                out.append((job, self.source.whole_nbytes(job.tables)))
+                continue
+            scheme = SCHEMES[job.scheme]
+            rep = [t for t in job.tables if t in scheme.replicated]
+            out.append((job, self.source.nbytes(job.scheme, job.bucket, job.tables)
+                        + self.source.whole_nbytes(rep)))
+        return out
+
+    def combine(self, results: Iterable[JobResult]) -> dict[str, Any]:
+        """The batch-wide values from the person jobs' partials."""
+        parts: dict[str, list[Any]] = {n: [] for n, _, _ in self.partials}
+        for r in results:
+            for name, value in r.partials.items():
+                parts[name].append(value)
+        out = {}
+        for name, func, _ in self.partials:
+            values = [v for v in parts[name] if v is not None]
+            if func == "min":
+                out[name] = min(values) if values else None
+            elif func == "max":
+                out[name] = max(values) if values else None
+            elif func == "count":
+                out[name] = int(sum(values))
+            else:  # exists
+                out[name] = bool(any(values))
+        return out
+
+    def merge(self, results: Iterable[JobResult]) -> tuple[pa.Table, list[RuleSummary]]:
+        """The violations table and per-rule summary of all jobs."""
+        done = sorted(results, key=lambda r: (r.job.phase, r.job.scheme, r.job.unit,
+                                              r.job.bucket))
+        seen: set[tuple[int, str, int, int]] = set()
+        tables, summaries = [], []
+        for r in done:  # a job's result is counted once, even if it was delivered twice
+            ident = (r.job.phase, r.job.scheme, r.job.unit, r.job.bucket)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            tables.append(r.table)
+            summaries.extend(r.summary)
+        merged = concat_and_sort(tables)
+        if merged.num_rows:
+            merged = concat_and_sort([dedup_by_key(merged)])
+        ids = merged.column("rule_id").to_numpy(zero_copy_only=False) if merged.num_rows \
+            else np.array([], object)
+        amounts = merged.column("vola_amt").to_numpy(zero_copy_only=False) if merged.num_rows \
+            else np.array([], float)
+        out = []
+        for rule in self.compiled.rules:
+            mine = [s for s in summaries if s.rule_id == rule.id]
+            mask = ids == rule.id
+            firings = int(mask.sum())
+            amount = round(float(np.nansum(amounts[mask].astype(float))), 2) if firings else 0.0
+            bad = [s for s in mine if not s.evaluable]
+            out.append(RuleSummary(rule.id, 0 if bad else firings, 0.0 if bad else amount,
+                                   not bad, bad[0].reason if bad else None,
+                                   sum(s.seconds for s in mine)))
+        return merged, out
+
+
+@attrs.frozen
+class _AggTables:
+    """Duck-typed rule whose ``tables()`` are an aggregate's (for :func:`_claims_tables`)."""
+
+    agg: ir.Agg
+
+    def tables(self) -> frozenset[str]:
+        out = set()
+        for sub in ir.walk(self.agg):
+            if isinstance(sub, ir.Agg) and isinstance(sub.source, ir.TableSource):
+                out.add(sub.source.table)
+        return frozenset(out)
+
+
+# -------------------------------------------------------------- executing --
+def engine_value_to_python(vec: Any) -> Any:
+    """The single value of a one-row engine column as a parameter value."""
+    if not bool(vec.valid_mask()[0]):
+        return None
+    if vec.dictionary is not None:
+        return vec.strings()[0].as_py()
+    value = vec.values[0]
+    return value.item() if hasattr(value, "item") else value
+
+
+def compute_partials(claims: Mapping[str, pa.Table], kb: Mapping[str, pa.Table],
+                     params: Mapping[str, Any], aggs: Sequence[tuple[str, ir.Agg]]
+                     ) -> dict[str, Any]:
+    """The closed aggregates ``aggs`` over one bucket (engine units, strings as ``str``)."""
+    from ..execute.batch import Batch
+    from ..execute.frames import Frame
+    from ..execute.vector import Evaluator
+
+    batch = Batch(dict(claims), dict(kb))
+    ev = Evaluator(batch, dict(params))
+    return {name: engine_value_to_python(ev.ev(agg, Frame(1, {}))) for name, agg in aggs}
+
+
+def execute_job(plan: CompiledRulebook, kb: Mapping[str, pa.Table], job: Job,
+                claims: Mapping[str, pa.Table], values: Mapping[str, Any]) -> JobResult:
+    """Run one job (in whatever thread or process the engine chose)."""
+    start = time.perf_counter()
+    if values:
+        plan = copy.copy(plan)
+        plan.params = {**plan.params, **values}
+    try:
+        if plan.rules:
+            table, summary = plan.run_with_summary(dict(claims), dict(kb))
+        else:
+            table, summary = empty_violations(), []
+        partials = compute_partials(claims, kb, plan.params, job.partials) if job.partials else {}
+    except BucketError:
+        raise
+    except RuleDslError as exc:
+        raise BucketError(f"{job.label()}: {exc}", scheme=job.scheme, bucket=job.bucket) from exc
+    except Exception as exc:  # noqa: BLE001 - name the bucket, keep the cause
+        raise BucketError(f"{job.label()}: {type(exc).__name__}: {exc}",
+                          scheme=job.scheme, bucket=job.bucket) from exc
+    return JobResult(job, table, tuple(summary), partials, time.perf_counter() - start)
+
+
+class LocalExecutor:
+    """Jobs one after another in this thread (``--engine local``)."""
+
+    def __init__(self, source: Source, kb: Mapping[str, pa.Table]) -> None:
+        self.source, self.kb = source, kb
+
+    def start(self, run: ScaledRun) -> None:
+        pass
+
+    def map(self, run: ScaledRun, jobs: Sequence[Job], values: Mapping[str, Any]
+            ) -> Iterator[JobResult]:
+        for job in jobs:
+            yield _load_and_run(self.source, run.plans[job.key], self.kb, job, values)
+
+    def close(self) -> None:
+        pass
+
+
+def _load_and_run(source: Source, plan: CompiledRulebook, kb: Mapping[str, pa.Table], job: Job,
+                  values: Mapping[str, Any]) -> JobResult:
+    try:
+        claims = source.load(job)
+    except RuleDslError as exc:
+        raise BucketError(f"{job.label()}: {exc}", scheme=job.scheme, bucket=job.bucket) from exc
+    except Exception as exc:  # noqa: BLE001
+        raise BucketError(f"{job.label()}: {type(exc).__name__}: {exc}",
+                          scheme=job.scheme, bucket=job.bucket) from exc
+    return execute_job(plan, kb, job, claims, values)
+
+
+class ThreadExecutor(LocalExecutor):
+    """Jobs on a thread pool of ``workers`` threads (``--engine threads``).
+
+    A job loads its bucket when it starts, so at most ``workers`` buckets are
+    held at a time.  Jobs start biggest first; with a ``budget`` (bytes of
+    claims, from ``--max-memory``) a job starts only while the jobs running
+    and it fit in the budget (one job always runs), so two big buckets (two
+    big hospitals) do not run side by side.
+    """
+
+    def __init__(self, source: Source, kb: Mapping[str, pa.Table], workers: int,
+                 budget: float | None = None) -> None:
+        super().__init__(source, kb)
+        self.workers = max(1, workers)
+        self.budget = budget
+        self.pool = ThreadPoolExecutor(max_workers=self.workers,
+                                       thread_name_prefix="ruledsl-bucket")
+
+    def map(self, run: ScaledRun, jobs: Sequence[Job], values: Mapping[str, Any]
+            ) -> Iterator[JobResult]:
+        size = {j: b for j, b in run.estimates(jobs)}
+        pending = sorted(jobs, key=lambda j: -size[j])
+        running: dict[Future[JobResult], int] = {}
+        try:
+            while pending or running:
+                while pending and len(running) < self.workers:
+                    used = sum(running.values())
+                    pick = next((j for j in pending if not running or self.budget is None
+                                 or used + size[j] <= self.budget), None)
+                    if pick is None:
+                        break
+                    pending.remove(pick)
+                    fut = self.pool.submit(_load_and_run, self.source, run.plans[pick.key],
+                                           self.kb, pick, values)
+                    running[fut] = size[pick]
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for f in done:
+                    running.pop(f)
+                    yield f.result()
+        finally:
+            for f in running:
+                f.cancel()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_scaled(compiled: CompiledRulebook, claims: Any, kb: Any, *, engine: str = "threads",
+               workers: int = 2, buckets: int | None = None, scheduler: str | None = None,
+               progress: Progress | None = None, notes: Callable[[str], None] | None = None,
+               max_memory: int | None = None) -> tuple[pa.Table, list[RuleSummary]]:
+    """Run ``compiled`` over ``claims`` bucket by bucket; same result as ``compiled.run``.
+
+    Args:
+        compiled: A compiled rulebook.
+        claims: A claims folder, in-memory tables, or a dataset written by
+            ``ruledsl partition`` (its buckets are used as they are).
+        kb: The knowledge-base folder or tables.
+        engine: ``local``, ``threads`` or ``dask``.
+        workers: Threads (``threads``) or Dask workers of a local cluster.
+        buckets: Buckets of an in-memory batch (default ``2 × workers``).
+        scheduler: ``dask``: the scheduler address (default: a ``LocalCluster``).
+        progress: Called as ``progress(label, done, total)`` after each job.
+        notes: Called with informational lines (rules that run on the whole batch …).
+        max_memory: Bytes; when the estimated need is higher, advice goes to ``notes``.
+
+    Returns:
+        ``(violations, summary)`` as :meth:`CompiledRulebook.run_with_summary`.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    k = buckets if buckets is not None else max(1, 2 * workers)
+    source = open_source(claims, compiled.rules, k)
+    kb_tables = read_tables(kb, "kb", compiled.rules)
+    run = ScaledRun(compiled, source)
+    lines = list(run.notes)
+    if max_memory is not None:
+        lines += memory_advice(run, workers, max_memory)
+    for line in lines:
+        if notes is not None:
+            notes(line)
+    if engine == "dask":
+        from .dask_engine import DaskExecutor
+
+        executor: LocalExecutor | Any = DaskExecutor(source, kb_tables, workers, scheduler)
+    elif engine == "threads":
+        budget = None
+        if max_memory is not None:
+            resident = source.whole_nbytes(source.tables) if source.kind == "memory" else 0
+            budget = max(0.0, (max_memory - BASE_BYTES - resident) / ENGINE_FACTOR)
+        executor = ThreadExecutor(source, kb_tables, workers, budget)
+    else:
+        executor = LocalExecutor(source, kb_tables)
+    try:
+        executor.start(run)
+        first = run.jobs(1)
+        second = run.jobs(2)
+        total = len(first) + len(second)
+        results: list[JobResult] = []
+        for r in executor.map(run, first, {}):
+            results.append(r)
+            if progress is not None:
+                progress(r.job.label(), len(results), total)
+        values = run.combine(results) if run.partials else {}
+        if second:
+            for r in executor.map(run, second, values):
+                results.append(r)
+                if progress is not None:
+                    progress(r.job.label(), len(results), total)
+    finally:
+        executor.close()
+    return run.merge(results)
+
+
+ENGINE_FACTOR = 9.0
+"""Peak memory of a job ÷ the Arrow bytes of its claims (measured, see ``benchmarks/scale.py``)."""
+BASE_BYTES = 400 << 20
+"""Interpreter, libraries, compiled plan and knowledge base."""
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``4G``, ``4GiB``, ``512M``, ``1.5g`` or a plain number of bytes.
+
+    Example:
+        >>> parse_size("4G"), parse_size("512MiB"), parse_size("1000")
+        (4294967296, 536870912, 1000)
+    """
+    t = text.strip().upper().removesuffix("B").removesuffix("I")
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    factor = scale.get(t[-1:], 1)
+    number = t[:-1] if t[-1:] in scale else t
+    try:
+        value = float(number)
+    except ValueError:
+        raise ValueError(f"not a size: {text!r} (write e.g. 4G or 512M)") from None
+    if value <= 0:
+        raise ValueError(f"not a positive size: {text!r}")
+    return int(value * factor)
+
+
+def _gib(n: float) -> str:
+    return f"{n / (1 << 30):.2f} GiB"
+
+
+def memory_advice(run: ScaledRun, workers: int, limit: int) -> list[str]:
+    """Advice when the run is estimated to need more than ``limit`` bytes.
+
+    The estimate of a job is ``ENGINE_FACTOR`` × the Arrow bytes of the claims
+    it holds; ``workers`` jobs run at once; an in-memory batch also stays
+    resident as a whole.
+    """
+    jobs = run.jobs(1) + run.jobs(2)
+    est = sorted(run.estimates(jobs), key=lambda x: -x[1])
+    if not est:
+        return []
+    resident = 0
+    if run.source.kind == "memory":
+        resident = run.source.whole_nbytes(run.source.tables)
+    concurrent = sum(b for _, b in est[:max(1, workers)])
+    need = BASE_BYTES + resident + ENGINE_FACTOR * concurrent
+    if need <= limit:
+        return []
+    job, biggest = est[0]
+    out = [f"estimated peak memory {_gib(need)} > --max-memory {_gib(limit)} "
+           f"({workers} worker(s); largest job: {job.label()}, {_gib(biggest)} of claims, "
+           f"about {_gib(ENGINE_FACTOR * biggest)} to run)"]
+    if resident and resident > limit / 4:
+        out.append(f"the whole batch stays in memory ({_gib(resident)}): write it as a dataset "
+                   "with `ruledsl partition` and run over that, so memory is bounded by buckets")
+    if limit <= BASE_BYTES + resident:
+        out.append(f"--max-memory is below what the run needs before any bucket "
+                   f"(about {_gib(BASE_BYTES + resident)})")
+        return out
+    budget = (limit - BASE_BYTES - resident) / max(1, workers) / ENGINE_FACTOR
+    if job.scheme == WHOLE:
+        ids = ", ".join(job.rules)
+        out.append(f"rules {ids} run on the whole batch; partition the data by what they need "
+                   "(`ruledsl partition --by auto --rulebook …`) or run them on a smaller batch")
+    elif biggest > budget:
+        factor = biggest / budget
+        k = int(np.ceil(run.source.k * factor))
+        out.append(f"re-partition with --buckets {k} or more (buckets now: {run.source.k})"
+                   + (", or use fewer workers" if workers > 1 else ""))
+    elif workers > 1:
+        out.append(f"use fewer workers (--workers {max(1, int(workers / (need / limit)))})")
+    return out

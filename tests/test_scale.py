@@ -1,0 +1,368 @@
+"""Scale: partition keys, bucketing, and runs identical to one single-threaded run.
+
+* the partition analysis of the ningxia rulebook, and rules it must refuse;
+* soundness of the analysis: for any generated rule, running it bucket by
+  bucket (whatever its key) gives exactly the whole-batch firings;
+* the whole ningxia rulebook: any bucket count, worker count and engine
+  (local, threads, Dask ``LocalCluster`` with two workers) gives the
+  single-threaded output; so does a run over a partitioned Parquet dataset;
+* bucketing does not depend on row order, and keeps linked rows together;
+* a bad bucket file is reported with its bucket; a job result delivered twice
+  is counted once; the CLI writes byte-identical files.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, note, reject, settings
+from hypothesis import strategies as st
+
+from ruledsl.cli import main
+from ruledsl.demo import generate
+from ruledsl.errors import RuleDslError
+from ruledsl.rulebook import Rulebook, load_rulebook, load_text
+from ruledsl.scale.buckets import Dataset, assign, bucket_file, write_dataset
+from ruledsl.scale.partition import (
+    DOCTOR,
+    INSTITUTION,
+    PERSON,
+    analyse,
+    analyse_rule,
+    partition_key,
+    plan_partitions,
+)
+from ruledsl.scale.threads import BucketError, MemorySource, ScaledRun, run_scaled
+from ruledsl.testing.data import claim_batches, python_source
+from ruledsl.testing.rules import well_typed_rules
+
+NINGXIA = Path(__file__).resolve().parents[1] / "rulebooks" / "ningxia"
+Tables = dict[str, pa.Table]
+
+fast = settings(deadline=None, suppress_health_check=list(HealthCheck), max_examples=4)
+MIXED = ["GL-02", "YP-06", "ZL-08", "GL-08", "GL-09", "GL-10", "YP-12", "LJ-06", "ZD-01"]
+"""Rules of every partition key (person with null-safe matches, institution with a
+batch-wide value, doctor): the CLI tests run these to stay fast."""
+
+
+@pytest.fixture(scope="module")
+def ningxia() -> Rulebook:
+    try:
+        return load_rulebook(NINGXIA)
+    except RuleDslError as exc:  # pragma: no cover - another session is editing it
+        pytest.skip(f"rulebooks/ningxia does not load: {str(exc).splitlines()[0]}")
+
+
+def write_folder(folder: Path, tables: Mapping[str, pa.Table]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        pq.write_table(table, folder / f"{name}.parquet")
+    return folder
+
+
+def assert_same(expected: pa.Table, actual: pa.Table, what: str,
+                claims: Mapping[str, pa.Table] | None = None) -> None:
+    if not actual.equals(expected):
+        want, got = expected.to_pylist(), actual.to_pylist()
+        diff = [f"  only single-threaded: {r}" for r in want if r not in got][:5]
+        diff += [f"  only {what}: {r}" for r in got if r not in want][:5]
+        raise AssertionError(f"{what} differs from the single-threaded run\n" + "\n".join(diff)
+                             + ("\n" + python_source(claims, "claims") if claims else ""))
+
+
+# ---------------------------------------------------------------- analysis --
+def test_ningxia_partition_keys(ningxia: Rulebook) -> None:
+    plan = plan_partitions(ningxia.enabled_rules)
+    keys = plan.by_key()
+    assert sorted(keys.get("institution", [])) == ["GL-08", "GL-10", "LJ-06", "YP-12"]
+    assert keys.get("doctor") == ["GL-09"]
+    assert "none" not in keys
+    assert len(keys["person"]) == len(ningxia.enabled_rules) - 5
+    # 本批首日: a batch-wide minimum, computed per person bucket and combined
+    assert [g.func for g in plan.get("GL-10").globals] == ["min"]
+    # the null-safe person match (等同) needs the null-linked person key
+    assert partition_key(ningxia.rule("YP-06")) == "person"
+    assert not analyse(ningxia.rule("YP-06"), INSTITUTION).ok
+
+
+RULE = '''规则 {id} "r" {{
+    类别 医保管理类 结果类型 可疑 环节 事后 层级 {level}
+    {body}
+}}'''
+
+
+def rule_of(body: str, level: str = "就诊") -> Any:
+    return load_text(RULE.format(id="R-1", level=level, body=body)).rules[0]
+
+
+@pytest.mark.parametrize("body, key", [
+    ("对每条 就诊 V 当 计数(就诊 W 满足 W.人员编号 = V.人员编号) > 3", "person"),
+    ("对每条 就诊 V 当 计数(就诊 W 满足 W.人员编号 等同 V.人员编号) > 3", "person"),
+    # not linked: another key, a constant
+    ("对每条 就诊 V 当 计数(就诊 W 满足 W.入院日期 = V.入院日期) > 3", "none"),
+    ('对每条 就诊 V 当 计数(就诊 W 满足 W.人员编号 = "P1" 且 W.入院日期 = V.入院日期) > 3',
+     "none"),
+    # a batch-wide count or minimum combines exactly; a batch-wide average does not
+    ("对每条 就诊 V 当 计数(就诊 W) > 3", "person"),
+    ('对每条 就诊 V 当 计数(就诊 W 满足 W.人员编号 = "P1") > 3', "person"),
+    ("对每条 就诊 V 当 V.入院日期 = 最小(W.入院日期 对于 就诊 W 满足 W.入院日期 > 2025-01-01)",
+     "person"),
+    ("对每条 明细 L 当 L.金额 > 平均(y.金额 对于 明细 y)", "none"),
+    # the institution's visits
+    ("对每条 就诊 V 当 计数(就诊 W 满足 W.机构编码 = V.机构编码) > 3", "institution"),
+])
+def test_partition_key_of_rules(body: str, key: str) -> None:
+    assert partition_key(rule_of(body, "明细" if "明细 L" in body else "就诊")) == key
+
+
+def test_null_safe_match_through_a_look_up_is_refused() -> None:
+    # y.就诊 is null for a line whose visit is missing: 等同 would then match every
+    # line with a null person, in any bucket
+    rule = rule_of("对每条 明细 L 当 计数(明细 y 满足 y.就诊.人员编号 等同 L.人员编号) > 3",
+                   level="明细")
+    assert not analyse(rule, PERSON).ok
+    rule = rule_of("对每条 明细 L 当 计数(明细 y 满足 y.就诊.人员编号 = L.人员编号) > 3",
+                   level="明细")
+    assert analyse(rule, PERSON).ok
+
+
+def test_group_keys_must_keep_groups_in_a_bucket() -> None:
+    by_item = "对每组 明细 x 按 x.医疗目录编码 记为 项目 当 计数() > 3 输出 项目编码 = 项目"
+    assert partition_key(rule_of(by_item, level="机构")) == "none"
+    out = "当 计数() > 3 输出 医师编码 = 医师"
+    by_doctor = f"对每组 明细 x 按 x.开单医生编码 记为 医师 {out}"
+    assert not analyse(rule_of(by_doctor, level="医师"), DOCTOR).ok  # nulls form one group
+    by_doctor_not_null = f"对每组 明细 x 满足 x.开单医生编码 不为空 按 x.开单医生编码 记为 医师 {out}"
+    assert partition_key(rule_of(by_doctor_not_null, level="医师")) == "doctor"
+
+
+@settings(deadline=None, suppress_health_check=list(HealthCheck), max_examples=50)
+@given(text=well_typed_rules(), batch=claim_batches(), k=st.integers(2, 5))
+def test_analysis_is_sound_on_generated_rules(text: str, batch: tuple[Tables, Tables],
+                                              k: int) -> None:
+    """Bucket by bucket (per the rule's proven key) gives the whole-batch firings."""
+    claims, kb = batch
+    book = load_text(text)
+    note(f"{text}\nkey: {analyse_rule(book.rules[0])}")
+    plan = book.compile()
+    try:
+        expected = plan.run(claims, kb)
+    except RuleDslError:
+        reject()
+    except Exception:  # an engine failure on this rule is not what this test is about
+        reject()
+    actual, _ = run_scaled(plan, claims, kb, engine="local", buckets=k)
+    assert_same(expected, actual, f"{k} buckets", claims)
+
+
+GLOBALS = """
+规则 R-1 "首日明细" {
+    类别 药品类 结果类型 可疑 环节 事后 层级 明细
+    对每条 明细 L 满足 L.费用日期 = 最小(y.费用日期 对于 明细 y)
+        且 计数(就诊 v 满足 v.住院) >= 1 且 存在(结算 s 满足 s.医疗费总额 > 100)
+    当 L.医疗目录编码 <= 最大(y.医疗目录编码 对于 明细 y)
+}
+"""
+
+
+@settings(deadline=None, suppress_health_check=list(HealthCheck), max_examples=25)
+@given(batch=claim_batches(), k=st.integers(2, 6))
+def test_batch_wide_values_combine_exactly(batch: tuple[Tables, Tables], k: int) -> None:
+    book = load_text(GLOBALS)
+    analysis = analyse_rule(book.rules[0])
+    assert analysis.key == "person"
+    assert sorted(g.func for g in analysis.globals) == ["count", "exists", "max", "min"]
+    claims, kb = batch
+    plan = book.compile()
+    actual, _ = run_scaled(plan, claims, kb, engine="threads", workers=2, buckets=k)
+    assert_same(plan.run(claims, kb), actual, f"{k} buckets with batch-wide values", claims)
+
+
+# --------------------------------------------------------------- bucketing --
+def test_buckets_do_not_depend_on_row_order_and_keep_keys_together() -> None:
+    claims, _ = generate(persons=60, seed=4)
+    first = assign(claims, PERSON, 7)
+    rng = random.Random(1)
+    shuffled = {}
+    for name, table in claims.items():
+        order = list(range(table.num_rows))
+        rng.shuffle(order)
+        shuffled[name] = table.take(pa.array(order, pa.int64()))
+    second = assign(shuffled, PERSON, 7)
+    for name in first:
+        key = claims[name].column(claims[name].column_names[0]).to_pylist()
+        key2 = shuffled[name].column(claims[name].column_names[0]).to_pylist()
+        if name in ("diagnosis", "operation"):  # keyed by (mdtrt_id, …): compare sets
+            assert sorted(zip(key, first[name].tolist())) == sorted(zip(key2, second[name].tolist()))
+        else:
+            assert dict(zip(key, first[name].tolist())) == dict(zip(key2, second[name].tolist()))
+    person_bucket: dict[str, int] = {}
+    for name in ("visit", "settlement", "fee"):
+        for psn, b in zip(claims[name]["psn_no"].to_pylist(), first[name].tolist()):
+            assert person_bucket.setdefault(psn, b) == b, f"{name} of {psn} split"
+    assert len(set(first["fee"].tolist())) > 1
+
+
+# --------------------------------------------------------------- the runs --
+@fast
+@given(batch=claim_batches(persons=st.integers(1, 6)), k=st.integers(1, 5),
+       workers=st.integers(1, 3), engine=st.sampled_from(["local", "threads"]))
+def test_ningxia_any_buckets_workers_engine(ningxia: Rulebook, batch: tuple[Tables, Tables],
+                                            k: int, workers: int, engine: str) -> None:
+    claims, kb = batch
+    plan = ningxia.compile()
+    expected = plan.run(claims, kb)
+    actual, summary = run_scaled(plan, claims, kb, engine=engine, workers=workers, buckets=k)
+    assert_same(expected, actual, f"{engine}, {workers} workers, {k} buckets", claims)
+    assert [s.rule_id for s in summary] == [r.id for r in plan.rules]
+
+
+@settings(fast, max_examples=3)
+@given(batch=claim_batches(persons=st.integers(1, 6), null_share=0.0), k=st.integers(1, 4))
+def test_ningxia_over_a_dataset(ningxia: Rulebook, tmp_path_factory: Any,
+                                batch: tuple[Tables, Tables], k: int) -> None:
+    claims, kb = batch
+    root = tmp_path_factory.mktemp("ds")
+    folder = write_folder(root / "claims", claims)
+    write_dataset(folder, root / "dataset", ("person", "institution", "doctor"), k,
+                  chunk_rows=7)
+    plan = ningxia.compile()
+    expected = plan.run(folder, kb)
+    actual, _ = run_scaled(plan, root / "dataset", kb, engine="threads", workers=2)
+    assert_same(expected, actual, f"a dataset of {k} buckets", claims)
+
+
+def test_ningxia_demo_batch_threads_and_dataset(ningxia: Rulebook, tmp_path: Path) -> None:
+    """A realistic batch where every rule fires, split for real (many persons)."""
+    claims, kb = generate(persons=40, seed=11)
+    plan = ningxia.compile()
+    expected = plan.run(claims, kb)
+    assert expected.num_rows > 40
+    threads, _ = run_scaled(plan, claims, kb, engine="threads", workers=2, buckets=3)
+    assert_same(expected, threads, "threads")
+    folder = write_folder(tmp_path / "claims", claims)
+    write_dataset(folder, tmp_path / "ds", ("person",), 3, chunk_rows=1000)
+    notes: list[str] = []
+    over, _ = run_scaled(plan, tmp_path / "ds", kb, engine="local", notes=notes.append)
+    assert_same(expected, over, "a person-only dataset")
+    assert any("GL-09" in n and "whole batch" in n for n in notes)
+
+
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[str]:
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+@settings(fast, max_examples=4)
+@given(batch=claim_batches(persons=st.integers(1, 8)), k=st.integers(1, 5))
+def test_ningxia_on_dask(ningxia: Rulebook, dask_cluster: str, batch: tuple[Tables, Tables],
+                         k: int) -> None:
+    claims, kb = batch
+    plan = ningxia.compile()
+    expected = plan.run(claims, kb)
+    actual, _ = run_scaled(plan, claims, kb, engine="dask", scheduler=dask_cluster, buckets=k)
+    assert_same(expected, actual, f"Dask, {k} buckets", claims)
+
+
+def test_dask_reads_a_dataset_and_names_a_failing_bucket(ningxia: Rulebook, dask_cluster: str,
+                                                         tmp_path: Path) -> None:
+    claims, kb = generate(persons=20, seed=2)
+    folder = write_folder(tmp_path / "claims", claims)
+    write_dataset(folder, tmp_path / "ds", ("person", "institution", "doctor"), 3)
+    plan = ningxia.compile(rules=MIXED)
+    actual, _ = run_scaled(plan, tmp_path / "ds", kb, engine="dask", scheduler=dask_cluster)
+    assert_same(plan.run(claims, kb), actual, "Dask over a dataset")
+    bucket_file(tmp_path / "ds", "person", "fee", 1).write_bytes(b"not parquet")
+    with pytest.raises(BucketError, match="bucket 1 of the person partitioning") as info:
+        run_scaled(plan, tmp_path / "ds", kb, engine="dask", scheduler=dask_cluster)
+    assert info.value.bucket == 1 and "bucket=1" in str(info.value)
+
+
+# ------------------------------------------------------------ robustness --
+def test_bad_bucket_file_names_the_bucket(ningxia: Rulebook, tmp_path: Path) -> None:
+    claims, kb = generate(persons=30, seed=5)
+    folder = write_folder(tmp_path / "claims", claims)
+    write_dataset(folder, tmp_path / "ds", ("person",), 3)
+    bucket_file(tmp_path / "ds", "person", "visit", 2).write_bytes(b"garbage")
+    with pytest.raises(BucketError, match="bucket 2 of the person partitioning"):
+        run_scaled(ningxia.compile(rules=["GL-02"]), tmp_path / "ds", kb, engine="threads")
+
+
+def test_a_result_delivered_twice_is_counted_once(ningxia: Rulebook) -> None:
+    claims, kb = generate(persons=20, seed=6)
+    plan = ningxia.compile(rules=MIXED)
+    run = ScaledRun(plan, MemorySource(claims, 3))
+    from ruledsl.execute.compiled import read_tables
+    from ruledsl.scale.threads import LocalExecutor
+
+    results = list(LocalExecutor(run.source, read_tables(kb, "kb", plan.rules))
+                   .map(run, run.jobs(1), {}))
+    once, _ = run.merge(results)
+    twice, summary = run.merge(results + results[:2])
+    assert once.equals(twice)
+    fired = {s.rule_id: s.firings for s in summary}
+    assert sum(fired.values()) == once.num_rows
+
+
+def test_dataset_manifest_counts_rows(tmp_path: Path) -> None:
+    claims, _ = generate(persons=30, seed=7)
+    folder = write_folder(tmp_path / "claims", claims)
+    write_dataset(folder, tmp_path / "ds", ("person", "doctor"), 4, chunk_rows=500)
+    ds = Dataset(tmp_path / "ds")
+    assert ds.schemes == ("person", "doctor")
+    whole = ds.whole(["visit"])["visit"]
+    assert whole.num_rows == claims["visit"].num_rows
+    assert sum(ds.rows("person", k, ["visit"]) for k in range(4)) == whole.num_rows
+    assert not (tmp_path / "ds" / "by=doctor" / "diagnosis").exists()
+
+
+# --------------------------------------------------------------------- CLI --
+def test_cli_workers_partition_and_dataset_give_identical_files(tmp_path: Path,
+                                                                capsys: Any) -> None:
+    claims, kb = generate(persons=10, seed=8)
+    folder = write_folder(tmp_path / "claims", claims)
+    kb_dir = write_folder(tmp_path / "kb", kb)
+    base = ["-q", "run", str(NINGXIA), "--claims", str(folder), "--kb", str(kb_dir),
+            "--rules", *MIXED]
+    assert main([*base, "-o", str(tmp_path / "one.parquet")]) == 0
+    assert main([*base, "--workers", "2", "-o", str(tmp_path / "two.parquet")]) == 0
+    assert main(["-q", "partition", "--claims", str(folder), "--out", str(tmp_path / "ds"),
+                 "--by", "auto", "--rulebook", str(NINGXIA), "--buckets", "3"]) == 0
+    assert main(["-q", "run", str(NINGXIA), "--claims", str(tmp_path / "ds"), "--kb",
+                 str(kb_dir), "--rules", *MIXED, "--workers", "2", "--max-memory", "64G",
+                 "-o", str(tmp_path / "ds.parquet")]) == 0
+    one = (tmp_path / "one.parquet").read_bytes()
+    assert (tmp_path / "two.parquet").read_bytes() == one
+    assert (tmp_path / "ds.parquet").read_bytes() == one
+    assert sorted(Dataset(tmp_path / "ds").schemes) == ["doctor", "institution", "person"]
+    assert main(["--lang", "en", "partition", "--rulebook", str(NINGXIA), "--explain"]) == 0
+    assert "partition keys: person 41, institution 4, doctor 1" in capsys.readouterr().out
+
+
+def test_cli_max_memory_advice_and_usage_errors(tmp_path: Path, capsys: Any) -> None:
+    claims, kb = generate(persons=10, seed=9)
+    folder = write_folder(tmp_path / "claims", claims)
+    kb_dir = write_folder(tmp_path / "kb", kb)
+    base = ["-q", "run", str(NINGXIA), "--claims", str(folder), "--kb", str(kb_dir),
+            "--rules", "GL-02", "GL-09"]
+    assert main([*base, "--workers", "2", "--max-memory", "1M"]) == 0
+    assert "--max-memory" in capsys.readouterr().err
+    assert main([*base, "--workers", "0"]) == 2
+    assert main([*base, "--scheduler", "tcp://x:1"]) == 2
+    assert main([*base, "--max-memory", "lots"]) == 2
+    assert main(["partition", "--claims", str(folder), "--out", str(tmp_path / "d"),
+                 "--by", "county"]) == 2
