@@ -501,10 +501,11 @@ def test_first_ties_follow_natural_order_not_input_order() -> None:
     assert agg_message("收集(y.feedetl_sn 对于 明细 y)", rows) == "F2,F1,F3"
 
 
-def test_tables_without_order_use_row_index() -> None:
+def test_tables_without_order_use_their_key() -> None:
+    """A table without order columns is ordered by its key (P1 before P2), not by input rows."""
     out = fire('对每条 明细 x 当 真 提示 "{首条(p.gend 对于 参保人 p)}{末条(p.gend 对于 参保人 p)}"',
                fee=[fee("F1")], person=[{"psn_no": "P2", "gend": "2"}, {"psn_no": "P1", "gend": "1"}])
-    assert msgs(out) == ["21"]
+    assert msgs(out) == ["12"]
 
 
 def test_range_source_and_longest_run() -> None:

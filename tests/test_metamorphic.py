@@ -209,10 +209,7 @@ _KEYLESS = """
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="tables without order columns "
-                   "(code_set, item_pair, package …) fall back to the input row index for ties "
-                   "of 首条/末条/收集, so the output depends on the row order of the input files")
-def test_known_keyless_table_order_depends_on_input(engine: str) -> None:
+def test_keyless_table_order_does_not_depend_on_input(engine: str) -> None:
     from ruledsl.data.build import make_table
 
     claims = {"fee": make_table("fee", {"feedetl_sn": ["F1"], "cnt": [1.0]})}

@@ -666,6 +666,15 @@ class Checker:
             member = next(v for v in env.vars.values() if isinstance(v, ir.Var) and v.name == members[0])
             value_ir = member
         where_ir = self.condition(where, inner) if where is not None else None
+        inner_vars = set().union(*(ir.free_vars(e) for e in (value_ir, where_ir) if e is not None))
+        foreign = inner_vars - set(env.group.member_vars)
+        if foreign:
+            self.error("E0401", node,
+                       f"分组聚合 {spell_function(func, 'zh')}() 不能引用外层遍历的变量",
+                       f"a group aggregate {func}() cannot read the variable of an enclosing "
+                       "comprehension", "先在分组层面求出聚合值（令 …），再在遍历中使用",
+                       "compute the aggregate at the group level (let …) and use it inside")
+            return self._unknown()
         return self._aggregate(func, value_ir, None, node,
                                lambda dtype: ir.GroupAgg(func, where_ir, value_ir, dtype=dtype))
 

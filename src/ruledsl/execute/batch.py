@@ -56,12 +56,12 @@ class TableData:
         if self._dense is None:
             sorter = np.argsort(rank)
             same = np.zeros(self.n, dtype=bool)
-            for name in self.schema.order or self.schema.key:
+            for name in self.schema.natural_order:
                 vec = self.column(name)
                 v, ok = vec.values[sorter], vec.valid_mask()[sorter]
                 eq = np.zeros(self.n, dtype=bool)
                 eq[1:] = (v[1:] == v[:-1]) & (ok[1:] == ok[:-1])
-                same = eq if name == (self.schema.order or self.schema.key)[0] else same & eq
+                same = eq if name == self.schema.natural_order[0] else same & eq
             step = (~same).astype(np.int64)
             if self.n:
                 step[0] = 0
@@ -77,7 +77,7 @@ class TableData:
         if self._order is None:
             keys: list[np.ndarray] = [np.arange(self.n)]
             complete = np.ones(self.n, dtype=bool)
-            for name in reversed(self.schema.order or self.schema.key):
+            for name in reversed(self.schema.natural_order):
                 vec = self.column(name)
                 valid = vec.valid_mask()
                 complete &= valid

@@ -186,13 +186,14 @@ def group_frame(ev: Evaluator, members: Frame, rule: CheckedRule) -> Frame:
         _, code = np.unique(code * (int(part.max(initial=0)) + 1) + part, return_inverse=True)
         code = code.reshape(-1)
     n_groups = int(code.max()) + 1 if members.n else 0
-    rank = ev.member_rank(members)
+    variables = tuple(var for var, _ in rule.bindings)
+    rank = ev.member_rank(members, variables)
     order = np.lexsort([rank, code])
     first = np.ones(len(order), dtype=bool)
     first[1:] = code[order][1:] != code[order][:-1]
     representative = order[first]
     bindings = {var: members.lookup(var).take(representative) for var, _ in rule.bindings}
-    frame = Frame(n_groups, bindings, None, None, GroupContext(members, code, n_groups))
+    frame = Frame(n_groups, bindings, None, None, GroupContext(members, code, n_groups, variables))
     members.member_of = (frame, code)
     return frame
 

@@ -26,6 +26,8 @@ class GroupContext:
     group_idx: np.ndarray
     """For each member row, the index of its group (row of the group frame)."""
     n_groups: int
+    member_vars: tuple[str, ...] = ()
+    """The scope's binding variables, in binding order (for the members' order)."""
 
 
 class Frame:

@@ -49,9 +49,9 @@ days, ``datetime`` values seconds, sets and lists tuples.
 
 **Aggregates** (``Agg`` over a source, ``GroupAgg`` over the members of the
 current group).  A ``TableSource`` yields every row of the table (claims after
-hygiene) in the table's *natural order*: its schema ``order`` columns
-ascending, nulls last, then the row index (tables without an order: the row
-index).  A ``RangeSource`` yields ``low, low+1, …, high`` (nothing when a bound
+hygiene) in the table's *natural order*: its schema ``order`` columns (else its
+key, else all its columns) ascending, nulls last, then the row index.  A
+``RangeSource`` yields ``low, low+1, …, high`` (nothing when a bound
 is null or ``high < low``).  Items where ``where`` is TRUE are kept (all when
 there is no ``where``).  Then:
 
@@ -236,7 +236,7 @@ class Data:
         return cls({**kb, **clean})
 
     def _natural_order(self, name: str) -> list[int]:
-        order = SCHEMA.tables[name].order
+        order = SCHEMA.tables[name].natural_order
         rows = self.rows[name]
 
         def key(i: int) -> tuple[Any, ...]:

@@ -439,7 +439,7 @@ class Evaluator:
             return Vec(value, operand.valid, BOOL)
         items = self.ev(expr.items, frame)
         if isinstance(items, ListVec):
-            items = split_list(items)
+            return _in_lists(operand, items, expr.negated)
         found = np.zeros(frame.n, dtype=bool)
         any_null = np.zeros(frame.n, dtype=bool)
         for item in items:
@@ -510,16 +510,21 @@ class Evaluator:
         else:
             members_kept = members
         value = self.ev(expr.value, members_kept) if expr.value is not None else None
-        tie = self.member_rank(members_kept) if expr.func in ("first", "last", "collect") else None
+        tie = self.member_rank(members_kept, ctx.member_vars) \
+            if expr.func in ("first", "last", "collect") else None
         return reduce(expr.func, group, ctx.n_groups, value, [], tie, expr.dtype)
 
-    def member_rank(self, frame: Frame) -> np.ndarray:
-        """A key ordering the rows of a members frame by its bindings' natural orders."""
+    def member_rank(self, frame: Frame, variables: tuple[str, ...]) -> np.ndarray:
+        """A key ordering the rows of a members frame by its bindings' natural orders,
+        the first binding first."""
         keys = []
-        for var, vec in frame.bindings.items():
-            if isinstance(vec, Vec) and isinstance(vec.dtype, RowType) and not var.startswith("$"):
+        for var in variables:
+            vec = frame.lookup(var)
+            if isinstance(vec, Vec) and isinstance(vec.dtype, RowType):
                 rank, _ = self.batch.table(vec.dtype.table).order()
                 keys.append(rank[np.maximum(vec.values, 0)])
+            elif isinstance(vec, Vec):
+                keys.append(vec.values)
         if not keys:
             return np.arange(frame.n)
         order = np.lexsort(list(reversed(keys)))
@@ -609,6 +614,17 @@ def _compare_constant(op: str, vec: Vec, value: str) -> Vec:
     else:
         out = codes >= pos
     return Vec(out, vec.valid, BOOL)
+
+
+def _in_lists(operand: Vec, lists: ListVec, negated: bool) -> Vec:
+    """``operand 在 list`` with one list per row (SQL IN semantics, lists of any length)."""
+    n = len(operand)
+    owner = np.repeat(np.arange(n), np.diff(lists.offsets))
+    eq = compare("=", operand.take(owner), lists.items)
+    found = np.bincount(owner[eq.true_mask()], minlength=n) > 0
+    any_null = np.bincount(owner[~lists.items.valid_mask()], minlength=n) > 0
+    valid = operand.valid_mask() & (found | ~any_null)
+    return Vec(~found if negated else found, None if valid.all() else valid, BOOL)
 
 
 def _isin(operand: Vec, values: tuple[Any, ...]) -> np.ndarray:

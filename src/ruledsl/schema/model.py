@@ -66,6 +66,15 @@ class Table:
     """Further accepted names (e.g. ``费用明细`` for ``明细``)."""
     doc: str = ""
 
+    @property
+    def natural_order(self) -> tuple[str, ...]:
+        """The columns of the natural order: ``order``, else the key, else every column.
+
+        Rows equal on these columns keep their input order (both engines), so
+        output never depends on it for tables with an order or a key.
+        """
+        return self.order or self.key or tuple(c.name for c in self.columns)
+
     def column(self, name: str) -> Column | None:
         """The physical column called ``name`` (national name or label)."""
         for col in self.columns:

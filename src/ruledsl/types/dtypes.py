@@ -163,4 +163,4 @@ def default_format(dtype: DataType) -> str:
     if isinstance(dtype, ListType | SetType):
         return "list"
     return {"money": "money", "float": "number", "int": "int", "date": "date", "ts": "ts",
-            "bool": "bool", "month": "month", "duration": "int"}.get(getattr(dtype, "name", ""), "str")
+            "bool": "bool", "month": "month", "duration": "number"}.get(getattr(dtype, "name", ""), "str")
