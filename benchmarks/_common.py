@@ -131,6 +131,14 @@ def machine() -> dict[str, Any]:
     }
 
 
+def rss_now_mb() -> float:
+    """This process's current resident set (VmRSS), MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")  # pragma: no cover
+
+
 def vm_hwm_mb() -> float:
     """This process's peak resident set (VmHWM), MiB."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -246,8 +254,19 @@ def run_worker(script: Path, spec: dict[str, Any], threads: int, timeout: float)
     return result
 
 
+def source_state() -> str:
+    """HEAD and whether src/ has uncommitted changes (the checkout is shared, and the engine
+    a worker imported is the working tree at its start)."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"],
+                           capture_output=True, text=True).stdout.strip()
+    return commit + (" +uncommitted src changes" if dirty else "")
+
+
 def emit(result: dict[str, Any]) -> None:
     result["vmhwm_mb"] = round(vm_hwm_mb(), 1)
+    result.setdefault("source", SOURCE_AT_START)
     print("RESULT " + json.dumps(result, default=str), flush=True)
 
 
@@ -270,3 +289,6 @@ def table(rows: list[list[Any]], header: list[str]) -> str:
 
 def fmt_s(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}"
+
+
+SOURCE_AT_START = source_state()

@@ -98,7 +98,12 @@ def worker(spec: dict[str, Any]) -> None:
         book = ruledsl.load_rulebook(C.RULEBOOK)
         compiled = book.compile(rules=spec.get("rules"))
         res["compile_s"] = round(time.perf_counter() - t, 3)
-        table, summary = _repeat(res, spec, lambda: compiled.run_with_summary(claims, kb))
+        def progress(rule_id: str, done: int, total: int) -> None:  # shows where a kill struck
+            print(f"[progress] {done}/{total} {rule_id} rss={C.rss_now_mb():.0f}MiB",
+                  file=sys.stderr, flush=True)
+
+        table, summary = _repeat(res, spec, lambda: compiled.run_with_summary(
+            claims, kb, progress=progress))
         res["violations"] = table.num_rows
         res["per_rule_s"] = {s.rule_id: round(s.seconds, 4) for s in summary}
         _write(table, spec["out"])
@@ -291,6 +296,8 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
     runs = res["runs"]
     for th in args.threads:
         plan = runs.get(f"plan/{th}t")
+        if plan is not None and "error" in plan:
+            res["checks"][f"plan/{th}t"] = "ruledsl did not complete; nothing to compare"
         if plan is None or "error" in plan:
             continue
         pp = str(outdir / f"plan-{th}.parquet")
@@ -345,6 +352,9 @@ def summarise(res: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         for th in ths:
             r = runs.get(f"{name}/{th}t")
             s = sec(f"{name}/{th}t", key)
+            if r is not None and "error" in r:
+                cells += ["FAILED: " + r["error"].split(":")[0], r.get("maxrss_mb"), r.get("cpu_s")]
+                continue
             cells += [C.fmt_s(s), "" if r is None else r.get("maxrss_mb"),
                       "" if r is None else r.get("measured_cpu_s", r.get("cpu_s"))]
         rows.append([what] + cells)
@@ -353,15 +363,19 @@ def summarise(res: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
     derived: dict[str, Any] = {}
     th_hi = max(ths) if ths else None
-    plan2, duck2 = sec(f"plan/{th_hi}t"), sec(f"duckdb/{th_hi}t")
-    if plan2 and duck2:
-        derived[f"duckdb_over_ruledsl_{th_hi}t"] = round(duck2 / plan2, 2)
-    sub, pol = sec(f"ruledsl-polars-rules/{th_hi}t"), sec(f"polars/{th_hi}t")
-    if sub and pol:
-        derived[f"polars_over_ruledsl_{th_hi}t"] = round(pol / sub, 2)
+    for th in ths:  # peer time / ruledsl time: > 1 means ruledsl is faster
+        for peer, ours in (("duckdb", "plan"), ("polars", "ruledsl-polars-rules")):
+            for key, tag in (("seconds", "wall"), ("measured_cpu_s", "cpu")):
+                a, b = sec(f"{peer}/{th}t", key), sec(f"{ours}/{th}t", key)
+                if a and b:
+                    derived[f"{peer}_over_ruledsl_{th}t_{tag}"] = round(a / b, 2)
+    plan2 = sec(f"plan/{th_hi}t")
     ns, plan1 = sec(f"nosharing/{ths[0]}t") if ths else None, sec(f"plan/{ths[0]}t") if ths else None
     if ns and plan1:
         derived["nosharing_over_whole"] = round(ns / plan1, 2)
+        ns_cpu, plan1_cpu = sec(f"nosharing/{ths[0]}t", "measured_cpu_s"), sec(f"plan/{ths[0]}t", "measured_cpu_s")
+        if ns_cpu and plan1_cpu:
+            derived["nosharing_over_whole_cpu"] = round(ns_cpu / plan1_cpu, 2)
     cli = runs.get(f"cli/{th_hi}t")
     load = runs.get(f"load/{th_hi}t")
     if cli and load and "error" not in cli:
@@ -408,7 +422,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=ROWWISE_SAMPLE, help="row-at-a-time sample lines")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per measured subprocess")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--report", type=Path, help="print the tables of a results JSON and exit")
     args = ap.parse_args(argv)
+    if args.report:
+        res = json.loads(args.report.read_text(encoding="utf-8"))
+        text, derived = summarise(res)
+        print(f"== throughput, {res['size']} ({res['fee_lines']} fee lines), "
+              f"{res['machine']['date']}, load avg {res['machine']['loadavg_start']} -> "
+              f"{res['loadavg_end']}\n{text}\nderived: {json.dumps(derived)}")
+        return 0
     if args.worker:
         worker(json.loads(args.worker))
         return 0
