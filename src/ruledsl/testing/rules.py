@@ -784,8 +784,7 @@ class _Writer:
         claims_aliases = scope.claims_aliases | ({alias} if table in CLAIMS else set())
         inner = scope.with_row(alias, table, aggs=scope.aggs - 1, inner=alias,
                                claims_aliases=claims_aliases,
-                               group_aggs=False
-                               not in self.exclude)
+                               group_aggs=False)
         conds: list[str] = []
         must_pin = self.person_local and table in CLAIMS
         if pins and (must_pin or self.chance(0.8)):
@@ -899,14 +898,12 @@ class _Writer:
             anchor = self.path_text(alias, p)
             source = f"{self.fn('dates')}({anchor} - {self.pick(('3', '7', '0'))}, {anchor})"
             inner = attrs.evolve(scope, values=(*scope.values, (var, DATE)), aggs=scope.aggs - 1,
-                                 group_aggs=False
-                                 not in self.exclude)
+                                 group_aggs=False)
         else:
             count = self.pick(("3", "1", "0"))
             source = f"{self.fn('range')}(1, {count})"
             inner = attrs.evolve(scope, values=(*scope.values, (var, INT)), aggs=scope.aggs - 1,
-                                 group_aggs=False
-                                 not in self.exclude)
+                                 group_aggs=False)
         where = self.condition(inner, max(budget - 1, 0))
         func = self.pick(("longest_run", "count"))
         return _E(f"{self.fn(func)}({source} {var} {self.kw('WHERE')} {where.text})", INT)
