@@ -189,7 +189,8 @@ def run_child(argv: list[str], env: dict[str, str], timeout: float,
     t_err = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()))  # type: ignore[union-attr]
     t_out.start()
     t_err.start()
-    timer = threading.Timer(timeout, proc.kill)
+    fired: list[bool] = []
+    timer = threading.Timer(timeout, lambda: (fired.append(True), proc.kill()))
     timer.start()
     over: list[float] = []
     done = threading.Event()
@@ -222,7 +223,8 @@ def run_child(argv: list[str], env: dict[str, str], timeout: float,
     return {
         "wall_s": wall,
         "rc": proc.returncode,
-        "timed_out": proc.returncode == -9 and not over,
+        "timed_out": bool(fired),
+        "sigkill_from_outside": proc.returncode == -9 and not fired and not over,
         "rss_limit_hit_mb": over[0] if over else None,
         "maxrss_mb": usage.ru_maxrss / 1024,  # Linux: KiB
         "cpu_s": usage.ru_utime + usage.ru_stime,
@@ -245,6 +247,8 @@ def run_worker(script: Path, spec: dict[str, Any], threads: int, timeout: float)
         tail = "\n".join(child["stderr"].splitlines()[-15:])
         why = ("timed out" if child["timed_out"] else
                f"killed: RSS over the {MAX_RSS_MB / 1024:.0f} GiB limit" if child["rss_limit_hit_mb"]
+               else "killed by SIGKILL from outside (the kernel's OOM killer: the shared machine "
+               "ran out of memory)" if child["sigkill_from_outside"]
                else f"exit {child['rc']}")
         result = dict(result, error=f"{why}: {tail}")
     result.update(threads=threads, maxrss_mb=round(child["maxrss_mb"], 1),
