@@ -73,8 +73,9 @@ def _worker_source(path: str) -> DatasetSource:
         return source
 
 
-def _run_dataset_job(plans: Mapping[tuple[str, int], Any], kb: Mapping[str, pa.Table],
-                     path: str, job: Job, values: Mapping[str, Any]) -> JobResult:
+def _run_dataset_job(plans: Mapping[tuple[str, int, int], Any], kb: Mapping[str, pa.Table],
+                     path: str, job: Job, values: Mapping[str, Any],
+                     params: Mapping[str, Any]) -> JobResult:
     try:
         claims = _worker_source(path).load(job)
     except RuleDslError as exc:
@@ -82,13 +83,13 @@ def _run_dataset_job(plans: Mapping[tuple[str, int], Any], kb: Mapping[str, pa.T
     except Exception as exc:  # noqa: BLE001 - e.g. the worker does not see the path
         raise BucketError(f"{job.label()}: {type(exc).__name__}: {exc}",
                           scheme=job.scheme, bucket=job.bucket) from exc
-    return execute_job(plans[job.key], kb, job, claims, values)
+    return execute_job(plans[job.key], kb, job, claims, values, params)
 
 
-def _run_memory_job(plans: Mapping[tuple[str, int], Any], kb: Mapping[str, pa.Table],
-                    claims: Mapping[str, pa.Table], job: Job, values: Mapping[str, Any]
-                    ) -> JobResult:
-    return execute_job(plans[job.key], kb, job, claims, values)
+def _run_memory_job(plans: Mapping[tuple[str, int, int], Any], kb: Mapping[str, pa.Table],
+                    claims: Mapping[str, pa.Table], job: Job, values: Mapping[str, Any],
+                    params: Mapping[str, Any]) -> JobResult:
+    return execute_job(plans[job.key], kb, job, claims, values, params)
 
 
 class DaskExecutor:
@@ -141,7 +142,7 @@ class DaskExecutor:
             if isinstance(self.source, DatasetSource):
                 fut = self.client.submit(_run_dataset_job, self.plans, self.kb_future,
                                          str(self.source.dataset.path), job, dict(values),
-                                         key=key, pure=False)
+                                         run.params, key=key, pure=False)
             else:
                 # the bucket goes inside the task, not scattered: if its worker dies, the
                 # scheduler still has it to rerun the task elsewhere
@@ -149,7 +150,7 @@ class DaskExecutor:
                     warnings.simplefilter("ignore", UserWarning)
                     fut = self.client.submit(_run_memory_job, self.plans, self.kb_future,
                                              self.source.load(job), job, dict(values),
-                                             key=key, pure=False)
+                                             run.params, key=key, pure=False)
             futures[fut] = job
         try:
             for fut in as_completed(list(futures)):

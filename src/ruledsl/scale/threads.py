@@ -40,7 +40,6 @@ Example:
 
 from __future__ import annotations
 
-import copy
 import os
 import threading
 import time
@@ -53,6 +52,7 @@ import numpy as np
 import pyarrow as pa
 
 from .. import ir
+from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
 from ..execute.output import concat_and_sort, dedup_by_key, empty_violations
@@ -284,13 +284,22 @@ class ScaledRun:
         # Person buckets run all their rules at once (they share one bucket's columns and
         # look-ups); institution and doctor buckets are skewed (a big hospital), so each of
         # their rules is a job of its own and loads only the tables it reads.
-        self.plans: dict[tuple[str, int, int], CompiledRulebook] = {}
+        # Sub-plans are compiled by the public API from a rulebook in which the rules
+        # with batch-wide values are rewritten and those values are declared parameters.
+        rewritten = {r.id: r for (_, phase), rules in groups.items() if phase == 2
+                     for r in rules}
+        params = dict(compiled.rulebook.params)
+        for name, _, agg in self.partials:
+            params[name] = ParamInfo(name, name, agg.dtype, None, "batch-wide value (scale)")
+        book = attrs.evolve(compiled.rulebook, params=params, rules=tuple(
+            rewritten.get(r.id, r) for r in compiled.rulebook.rules))
+        self.params = dict(compiled.params)
+        self.plans: dict[tuple[str, int, int], CompiledRulebook | None] = {}
         for (scheme, phase), rules in groups.items():
             units = [rules] if scheme in ("person", WHOLE) else [[r] for r in rules]
             for i, unit in enumerate(units):
-                plan = copy.copy(compiled)
-                plan.rules = tuple(unit)
-                self.plans[(scheme, phase, i)] = plan
+                self.plans[(scheme, phase, i)] = book.compile(
+                    rules=[r.id for r in unit], params=self.params) if unit else None
         self.groups = groups
 
     def jobs(self, phase: int) -> list[Job]:
@@ -303,11 +312,12 @@ class ScaledRun:
                 continue
             partials = tuple((n, g) for n, _, g in self.partials) \
                 if (scheme, p, unit) == ("person", 1, 0) else ()
-            tables = set(_claims_tables(plan.rules))
+            rules = plan.rules if plan is not None else ()
+            tables = set(_claims_tables(rules))
             for _, _, g in (self.partials if partials else ()):
                 tables |= set(_claims_tables([_AggTables(g)]))
             tables_t = tuple(t for t in SCHEMA.tables if t in tables and t in self.source.tables)
-            ids = tuple(r.id for r in plan.rules)
+            ids = tuple(r.id for r in rules)
             if scheme == WHOLE:
                 out.append(Job(phase, WHOLE, -1, ids, tables_t, (), unit))
                 continue
@@ -420,19 +430,24 @@ def compute_partials(claims: Mapping[str, pa.Table], kb: Mapping[str, pa.Table],
     return {name: engine_value_to_python(ev.ev(agg, Frame(1, {}))) for name, agg in aggs}
 
 
-def execute_job(plan: CompiledRulebook, kb: Mapping[str, pa.Table], job: Job,
-                claims: Mapping[str, pa.Table], values: Mapping[str, Any]) -> JobResult:
-    """Run one job (in whatever thread or process the engine chose)."""
+def execute_job(plan: CompiledRulebook | None, kb: Mapping[str, pa.Table], job: Job,
+                claims: Mapping[str, pa.Table], values: Mapping[str, Any],
+                params: Mapping[str, Any] | None = None) -> JobResult:
+    """Run one job (in whatever thread or process the engine chose).
+
+    ``plan`` is ``None`` for a job that only computes batch-wide partials
+    (with ``params``); ``values`` are the batch-wide values of phase 2.
+    """
     start = time.perf_counter()
-    if values:
-        plan = copy.copy(plan)
-        plan.params = {**plan.params, **values}
     try:
-        if plan.rules:
-            table, summary = plan.run_with_summary(dict(claims), dict(kb))
+        if plan is not None:
+            table, summary = plan.run_with_summary(dict(claims), dict(kb),
+                                                   params=dict(values) or None)
+            params = plan.params
         else:
             table, summary = empty_violations(), []
-        partials = compute_partials(claims, kb, plan.params, job.partials) if job.partials else {}
+        partials = compute_partials(claims, kb, params or {}, job.partials) \
+            if job.partials else {}
     except BucketError:
         raise
     except RuleDslError as exc:
@@ -455,14 +470,15 @@ class LocalExecutor:
     def map(self, run: ScaledRun, jobs: Sequence[Job], values: Mapping[str, Any]
             ) -> Iterator[JobResult]:
         for job in jobs:
-            yield _load_and_run(self.source, run.plans[job.key], self.kb, job, values)
+            yield _load_and_run(self.source, run.plans[job.key], self.kb, job, values,
+                                run.params)
 
     def close(self) -> None:
         pass
 
 
-def _load_and_run(source: Source, plan: CompiledRulebook, kb: Mapping[str, pa.Table], job: Job,
-                  values: Mapping[str, Any]) -> JobResult:
+def _load_and_run(source: Source, plan: CompiledRulebook | None, kb: Mapping[str, pa.Table],
+                  job: Job, values: Mapping[str, Any], params: Mapping[str, Any]) -> JobResult:
     try:
         claims = source.load(job)
     except RuleDslError as exc:
@@ -470,7 +486,7 @@ def _load_and_run(source: Source, plan: CompiledRulebook, kb: Mapping[str, pa.Ta
     except Exception as exc:  # noqa: BLE001
         raise BucketError(f"{job.label()}: {type(exc).__name__}: {exc}",
                           scheme=job.scheme, bucket=job.bucket) from exc
-    return execute_job(plan, kb, job, claims, values)
+    return execute_job(plan, kb, job, claims, values, params)
 
 
 class ThreadExecutor(LocalExecutor):
@@ -506,7 +522,7 @@ class ThreadExecutor(LocalExecutor):
                         break
                     pending.remove(pick)
                     fut = self.pool.submit(_load_and_run, self.source, run.plans[pick.key],
-                                           self.kb, pick, values)
+                                           self.kb, pick, values, run.params)
                     running[fut] = size[pick]
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for f in done:
