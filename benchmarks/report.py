@@ -24,7 +24,10 @@ def cell(r: dict[str, Any] | None, key: str = "seconds") -> str:
     if r is None:
         return "not run"
     if "error" in r:
-        err = r["error"].split(":")[0]
+        e = r["error"]
+        err = ("killed (RSS > 16 GiB guard)" if e.startswith("killed: RSS") else
+               "killed by the kernel's OOM killer" if "OOM killer" in e else
+               "timed out" if e.startswith("timed out") else e.split(":")[0][:60])
         prog = [ln for ln in r["error"].splitlines() if ln.startswith("[progress]")]
         where = f" at rule {prog[-1].split()[1]} ({prog[-1].split()[2]})" if prog else ""
         return f"**{err}**{where}"

@@ -56,12 +56,16 @@ def main(argv: list[str] | None = None) -> int:
         rows.append([text, fee, r["seconds"], r["s_per_m"], r["measured_cpu_s"], r["cpu_s_per_m"],
                      r["maxrss_mb"], r["loadavg_before"]])
     ok = [r for r in runs if "error" not in r]
-    derived = {}
+    derived: dict[str, object] = {"sizes_compared": [r["size"] for r in ok],
+                                  "sizes_failed": [r["size"] for r in runs if "error" in r]}
     if len(ok) >= 2:
         derived["wall_ratio_largest_vs_smallest"] = round(ok[-1]["s_per_m"] / ok[0]["s_per_m"], 2)
         derived["cpu_ratio_largest_vs_smallest"] = round(ok[-1]["cpu_s_per_m"] / ok[0]["cpu_s_per_m"], 2)
         derived["flat_within_1_3x_cpu"] = derived["cpu_ratio_largest_vs_smallest"] <= 1.3
         derived["flat_within_1_3x_wall"] = derived["wall_ratio_largest_vs_smallest"] <= 1.3
+    # the target is 1M -> 10M: it is met only if every size ran and the ratio holds
+    derived["target_met"] = (len(ok) == len(runs) and len(ok) >= 2
+                             and bool(derived.get("flat_within_1_3x_cpu")))
     payload = {"machine": meta, "threads": args.threads, "runs": runs, "derived": derived,
                "loadavg_end": C.load_avg(),
                "command": "python benchmarks/scaling.py " + " ".join(argv or sys.argv[1:])}

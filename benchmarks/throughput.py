@@ -422,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=ROWWISE_SAMPLE, help="row-at-a-time sample lines")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per measured subprocess")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--tag", default="", help="suffix of the results file name")
     ap.add_argument("--report", type=Path, help="print the tables of a results JSON and exit")
     args = ap.parse_args(argv)
     if args.report:
@@ -447,12 +448,12 @@ def main(argv: list[str] | None = None) -> int:
         res["command"] = " ".join([Path(sys.executable).name, "benchmarks/throughput.py"] + (argv or sys.argv[1:]))
         if res["refused"]:
             res["report"] = None
-            path = C.write_json(f"throughput-{lines_label}.refused.json", res)
+            path = C.write_json(f"throughput-{lines_label}{args.tag}.refused.json", res)
             print("\nREFUSING TO REPORT: " + "; ".join(res["refused"]) + f"\n(details: {path})")
             return 3
         text, derived = summarise(res)
         res["derived"] = derived
-        path = C.write_json(f"throughput-{lines_label}.json", res)
+        path = C.write_json(f"throughput-{lines_label}{args.tag}.json", res)
         print(f"\n== throughput, {lines_label} ({res['fee_lines']} fee lines), "
               f"{meta['date']}, load avg {meta['loadavg_start']} -> {res['loadavg_end']}")
         print(text)
