@@ -180,7 +180,10 @@ def spawn(spec: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, 
 
 
 def bench_workers(args: argparse.Namespace) -> None:
-    base = {"claims": args.claims, "kb": args.kb, "in_memory": True, "buckets": args.buckets}
+    from ruledsl.scale.buckets import is_dataset
+
+    base = {"claims": args.claims, "kb": args.kb, "in_memory": not is_dataset(args.claims),
+            "buckets": args.buckets}
     one = spawn({**base, "engine": "threads", "workers": 1})
     record("workers=1", {**base, **one})
     two = spawn({**base, "engine": "threads", "workers": 2})

@@ -40,6 +40,7 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -455,7 +456,28 @@ def execute_job(plan: CompiledRulebook | None, kb: Mapping[str, pa.Table], job: 
     except Exception as exc:  # noqa: BLE001 - name the bucket, keep the cause
         raise BucketError(f"{job.label()}: {type(exc).__name__}: {exc}",
                           scheme=job.scheme, bucket=job.bucket) from exc
+    finally:
+        _forget_bucket_caches()
     return JobResult(job, table, tuple(summary), partials, time.perf_counter() - start)
+
+
+def _forget_bucket_caches() -> None:
+    """Free a finished bucket's memory now rather than at some later GC.
+
+    The engine's frames refer to each other in cycles (a group frame and its
+    members), so a finished job's batch is freed only by the cyclic garbage
+    collector; and the engine's module-level string-dictionary caches are
+    keyed by one batch's dictionaries, never hit again by another bucket, but
+    keep them alive (up to hundreds of entries).  Over a long out-of-core run
+    both hold gigabytes.  Clearing a cache is always safe.
+    """
+    from ..execute import vec
+
+    for name in ("_UNIFY_CACHE", "_MAP_CACHE"):
+        cache = getattr(vec, name, None)
+        if isinstance(cache, dict):
+            cache.clear()
+    gc.collect()
 
 
 class LocalExecutor:
