@@ -16,7 +16,10 @@ person or visit (``y.人员编号 = L.人员编号``, ``y.就诊ID = L.就诊ID`
 ``首条``/``末条``/``收集`` range over 明细/就诊/结算 only (tables whose natural
 order ends in a unique key).  A group rule, an unpinned comprehension or a
 level such as 机构 legitimately sees several persons at once, so it is outside
-these properties.  A batch is split with
+these properties.  Constructs with an open engine disagreement (``KNOWN_GAPS`` of
+``test_differential``) are left out here too: null sort keys, for one, order by
+whatever value lies under the null, which other persons' rows decide.  A batch
+is split with
 :func:`ruledsl.testing.data.person_of_rows` (a visit's rows go with the visit's
 person; rows of nobody form one more part).
 
@@ -43,6 +46,7 @@ from ruledsl.execute.output import concat_and_sort, write_violations
 from ruledsl.rulebook import Rulebook, load_rulebook, load_text
 from ruledsl.testing.data import claim_batches, person_of_rows, python_source
 from ruledsl.testing.rules import rulebook_texts, well_typed_rules
+from test_differential import KNOWN_GAPS
 
 NINGXIA = Path(__file__).resolve().parents[1] / "rulebooks" / "ningxia"
 
@@ -50,6 +54,9 @@ relaxed = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+LOCAL_RULES = well_typed_rules(person_local=True, exclude=KNOWN_GAPS)
+"""Rules whose firings for a person depend on that person's rows only."""
 
 Tables = dict[str, pa.Table]
 Engine = Callable[[Rulebook, Tables, Tables], pa.Table]
@@ -106,7 +113,7 @@ def assert_same(expected: pa.Table, actual: pa.Table, what: str, text: str,
 # ------------------------------------------------------------ row order --
 @pytest.mark.parametrize("engine", ENGINES)
 @relaxed
-@given(text=well_typed_rules(person_local=True), batch=claim_batches(),
+@given(text=LOCAL_RULES, batch=claim_batches(),
        seed=st.integers(0, 2**32 - 1))
 def test_row_order_does_not_matter(engine: str, text: str, batch: tuple[Tables, Tables],
                                    seed: int) -> None:
@@ -121,7 +128,7 @@ def test_row_order_does_not_matter(engine: str, text: str, batch: tuple[Tables, 
 # ------------------------------------------------------ split by person --
 @pytest.mark.parametrize("engine", ENGINES)
 @relaxed
-@given(text=well_typed_rules(person_local=True), batch=claim_batches())
+@given(text=LOCAL_RULES, batch=claim_batches())
 def test_split_by_person(engine: str, text: str, batch: tuple[Tables, Tables]) -> None:
     claims, kb = batch
     book = load_text(text)
@@ -140,7 +147,7 @@ def _of_first_batch(table: pa.Table) -> pa.Table:
 
 
 @relaxed
-@given(text=well_typed_rules(person_local=True), batch=claim_batches(), data=st.data())
+@given(text=LOCAL_RULES, batch=claim_batches(), data=st.data())
 def test_unrelated_persons_change_nothing(text: str, batch: tuple[Tables, Tables],
                                           data: Any) -> None:
     claims, kb = batch
@@ -163,7 +170,7 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 
 @relaxed
-@given(text=rulebook_texts(person_local=True), batch=claim_batches(),
+@given(text=rulebook_texts(person_local=True, exclude=KNOWN_GAPS), batch=claim_batches(),
        seed=st.integers(0, 2**32 - 1))
 def test_output_bytes_are_identical(text: str, batch: tuple[Tables, Tables], seed: int) -> None:
     claims, kb = batch

@@ -114,6 +114,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -473,7 +474,10 @@ class RuleEvaluator:
             return args[0] is not None
         if any(a is None for a in args):
             return None
-        return _apply(func, args, node.args)
+        value = _apply(func, args, node.args)
+        if node.dtype in (TIMESTAMP, DATE, MONTH) and isinstance(value, float):
+            return math.floor(value)  # whole seconds / days / months: a fraction goes down
+        return value
 
     def _in_list(self, node: ir.InList, env: Env, group: Group | None) -> bool | None:
         operand = self.eval(node.operand, env, group)

@@ -495,7 +495,9 @@ def _fast(ev: Evaluator, agg: ir.Agg, frame: Frame, table: str, plan: Analysis, 
         row_vec = Vec(rows, rows >= 0, RowType(table))
         if agg.value is None:
             return row_vec
-        return ev.ev(agg.value, Frame(frame.n, {agg.var: row_vec}, frame, np.arange(frame.n)))
+        value = ev.ev(agg.value, Frame(frame.n, {agg.var: row_vec}, frame, np.arange(frame.n)))
+        # an empty range is null even when the value does not read the row (a constant)
+        return value.take(np.where(rows >= 0, np.arange(frame.n), -1))
     return None
 
 

@@ -107,11 +107,13 @@ def _sort_keys(order: list[tuple[Vec, bool]], tie: np.ndarray | None) -> list[np
     if tie is not None:
         keys.append(tie)
     for vec, descending in reversed(order):
+        valid = vec.valid_mask()
         values = vec.values
         if values.dtype == bool:
             values = values.astype(np.int64)
+        values = np.where(valid, values, 0)  # nulls tie among themselves, whatever lies under them
         keys.append(-values if descending else values)
-        keys.append(~vec.valid_mask())
+        keys.append(~valid)
     return keys
 
 

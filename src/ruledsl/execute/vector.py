@@ -31,7 +31,6 @@ from .. import ir
 from ..types import (
     BOOL,
     DATE,
-    DURATION,
     FLOAT,
     INT,
     MONEY,
@@ -677,9 +676,10 @@ def arithmetic(op: str, a: Vec, b: Vec, dtype: DataType) -> Vec:
         values = {"+": np.add, "-": np.subtract, "*": np.multiply}[op](av, bv)
     if dtype in (FLOAT, MONEY):
         values = values.astype(np.float64)
-    elif dtype in (INT, DATE, TIMESTAMP, MONTH, DURATION):
-        if values.dtype == np.float64:
-            values = np.round(values).astype(np.int64) if dtype != DURATION else values
+    elif dtype in (DATE, TIMESTAMP, MONTH) and values.dtype == np.float64:
+        values = np.floor(values).astype(np.int64)  # whole seconds / days / months: a fraction goes down
+    elif dtype == INT and values.dtype == np.float64:
+        values = np.round(values).astype(np.int64)
     return Vec(values, None if valid.all() else valid, dtype if dtype != UNKNOWN else a.dtype)
 
 

@@ -41,8 +41,9 @@ independent persons (:func:`person_of_rows`).  ``id_prefix`` makes the ids of
 two batches disjoint (``"X"`` gives ``XP1``, ``XV1`` …).
 
 Example:
-    >>> from hypothesis import find
-    >>> claims, kb = find(claim_batches(), lambda b: b[0]["fee"].num_rows >= 3)
+    >>> from hypothesis import Phase, find, settings
+    >>> first = settings(phases=[Phase.generate], derandomize=True, database=None)  # no shrinking
+    >>> claims, kb = find(claim_batches(), lambda b: b[0]["fee"].num_rows >= 3, settings=first)
     >>> from ruledsl.schema.arrow import arrow_schema
     >>> claims["fee"].schema == arrow_schema(SCHEMA.tables["fee"])
     True

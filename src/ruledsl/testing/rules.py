@@ -45,9 +45,10 @@ range over 明细/就诊/结算 only, whose natural orders end in their unique k
 (ties in other tables fall back to the row index).
 
 Example:
-    >>> from hypothesis import find
+    >>> from hypothesis import Phase, find, settings
     >>> from ruledsl.rulebook import load_text
-    >>> text = find(well_typed_rules(), lambda t: "对每组" in t)
+    >>> first = settings(phases=[Phase.generate], derandomize=True, database=None)  # no shrinking
+    >>> text = find(well_typed_rules(), lambda t: "对每组" in t, settings=first)
     >>> [r.is_group for r in load_text(text).rules]
     [True]
 """
@@ -55,6 +56,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -92,12 +94,14 @@ CONSTRUCTS = (
     "unordered_ties",
     "in_collect",
     "fractional_duration",
+    "order_by",
+    "constant_first",
 )
 """Constructs :func:`well_typed_rules` can leave out (``exclude=…``), e.g. while an
-engine gap is open: group aggregates inside a comprehension; group rules with a
-second binding; ``首条``/``末条``/``收集`` over tables without order columns (ties
-fall back to the row index); ``在``/``不在`` a ``收集(…)`` list; durations with a
-fractional number of seconds."""
+engine gap is open: group rules with a second binding; ``首条``/``末条``/``收集``
+over tables without order columns (ties fall back to the row index); ``在``/``不在`` a ``收集(…)`` list; durations with a
+fractional number of seconds; ``排序`` in comprehensions; ``首条``/``末条`` of a
+value that does not read the comprehension's row."""
 
 CLAIMS = frozenset(pools.CLAIM_TABLE_NAMES)
 ORDERED = ("fee", "visit", "settlement")
@@ -557,7 +561,8 @@ class _Writer:
             d = self.expr(scope, "dur", budget)
             if "fractional_duration" in self.exclude:
                 return _E(f"{d.par()} * {self.expr(scope, 'int', 0).par()}", DURATION, False)
-            k = self.expr(scope, "int", 0) if self.chance(0.5) else _E(self.pick(_DEC_LITERALS), FLOAT)
+            k = (self.expr(scope, "int", 0) if self.chance(0.5)
+                 else _E(self.pick(_DEC_LITERALS), FLOAT))
             return _E(f"{d.par()} {self.pick(('*', '/'))} {k.par()}", DURATION, False)
         if choice == "diff":
             a, b = self.expr(scope, "ts", budget), self.expr(scope, "ts", budget)
@@ -711,8 +716,8 @@ class _Writer:
         found = self.paths(scope, "str")
         if choice == "collect" and scope.aggs > 0 and "in_collect" not in self.exclude:
             x = self.expr(scope, "str", budget)
-            return _E(f"{x.par()} {negated} {self.comprehension(scope, 'collect', 'list', budget).text}",
-                      BOOL, False)
+            collected = self.comprehension(scope, "collect", "list", budget)
+            return _E(f"{x.par()} {negated} {collected.text}", BOOL, False)
         if choice == "param" and sets:
             x = self.expr(scope, "str", budget)
             return _E(f"{x.par()} {negated} {self.kw('PARAM')}.{self.pick(sets)}", BOOL, False)
@@ -801,8 +806,8 @@ class _Writer:
         if self.chance(0.3) or not conds:
             conds.append(self.condition(inner, max(budget - 1, 0)).par())
         if self.chance(0.15):
-            conds.append(f"{self.condition(inner, 0).par()} {self.kw('OR')} "
-                         f"{self.condition(inner, 0).par()}")
+            conds.append(f"({self.condition(inner, 0).par()} {self.kw('OR')} "
+                         f"{self.condition(inner, 0).par()})")
         conds = [c for c in conds if c]
         where = f" {self.kw('AND')} ".join(conds)
         binding = f"{self.table(table)} {alias}"
@@ -818,8 +823,15 @@ class _Writer:
             elif cat == "int" and func == "sum":
                 value_cat = "int"
             value = self.expr(inner, value_cat, max(budget - 1, 0))
+            if func in ("first", "last") and "constant_first" in self.exclude \
+                    and not re.search(rf"\b{alias}\b", value.text):
+                own = [p for a, p in self.paths(inner, value_cat, False) if a == alias]
+                if own:
+                    path = self.pick(own)
+                    value = _E(self.path_text(alias, path), path.dtype)
             body = f"{value.text} {self.kw('FOR')} {body}"
-        if func in ("first", "last", "collect") and self.chance(0.6):
+        if func in ("first", "last", "collect") and "order_by" not in self.exclude \
+                and self.chance(0.6):
             keys = []
             for _ in range(self.pick((1, 2))):
                 key = self.expr(inner, self.pick(("num", "str", "date", "ts")), 0)

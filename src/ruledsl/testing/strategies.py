@@ -18,8 +18,9 @@ AST strategies build only trees the parser can produce, so that
 property: sentences of the grammar (``from_lark``) and mutated valid rules.
 
 Example:
-    >>> from hypothesis import find
-    >>> find(expressions(), lambda e: type(e).__name__ == "Between").low is not None
+    >>> from hypothesis import Phase, find, settings
+    >>> first = settings(phases=[Phase.generate], derandomize=True, database=None)  # no shrinking
+    >>> find(expressions(), lambda e: type(e).__name__ == "Between", settings=first).low is not None
     True
 """
 
