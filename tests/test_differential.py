@@ -28,9 +28,10 @@ turns a ``test_known_*`` into an XPASS, drop its mark and its entry here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ from hypothesis import strategies as st
 from ruledsl.data.build import make_table
 from ruledsl.data.load import normalize_table
 from ruledsl.errors import RuleDslError
+from ruledsl.execute import compiled
 from ruledsl.execute.interpret import interpret
 from ruledsl.rulebook import Rulebook, load_rulebook, load_text
 from ruledsl.testing.data import claim_batches, python_source
@@ -117,6 +119,17 @@ def assert_agree(book: Rulebook, claims: Mapping[str, pa.Table], kb: Mapping[str
     return expected
 
 
+@contextlib.contextmanager
+def freeing_shared_results() -> Iterator[None]:
+    """Run plans as on a big batch: each shared result freed after the last rule using it."""
+    saved = compiled.FREE_SHARED_FROM_ROWS
+    compiled.FREE_SHARED_FROM_ROWS = 0
+    try:
+        yield
+    finally:
+        compiled.FREE_SHARED_FROM_ROWS = saved
+
+
 @st.composite
 def param_overrides(draw: Any, book: Rulebook, share: float = 0.5) -> dict[str, Any]:
     """Lower some numeric parameters to small values (thresholds that fire on small batches)."""
@@ -162,7 +175,10 @@ def test_generated_rule_engines_agree(text: str, batch: tuple[dict, dict], data:
 def test_generated_rulebook_engines_agree(text: str, batch: tuple[dict, dict]) -> None:
     """Several rules compiled into one plan (shared caches) agree with the interpreter."""
     claims, kb = batch
-    assert_agree(load_text(text), claims, kb, text)
+    book = load_text(text)
+    expected = assert_agree(book, claims, kb, text)
+    with freeing_shared_results():
+        assert book.compile().run(claims, kb).equals(expected), "freeing shared results early"
 
 
 # ------------------------------------------------------------- the data --
@@ -225,7 +241,8 @@ def test_ningxia_rules_agree(batches: st.SearchStrategy[tuple[dict, dict]]) -> N
     def check(batch: tuple[dict, dict], params: dict[str, Any]) -> None:
         claims, kb = batch
         expected = interpret(book, claims, kb, params=params)
-        actual = plan.run(claims, kb, params=params)
+        with freeing_shared_results():  # as on a big batch: each result freed after its last rule
+            actual = plan.run(claims, kb, params=params)
         if not actual.equals(expected):
             bad = _per_rule(book, expected, actual)
             rules = [line.split(":")[0] for line in bad]

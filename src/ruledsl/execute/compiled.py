@@ -38,6 +38,7 @@ from ..types import DATE, RowType
 from .batch import Batch
 from .frames import Frame, GroupContext
 from .reduce import collect_distinct_strings
+from .shared import SharedStore, plan_lifetimes
 from .vec import ListVec, Vec
 from .vector import Evaluator, conjuncts, round_half_away
 
@@ -84,6 +85,10 @@ def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = ()) ->
     return load_tables(folder, kind, only=set(needers))
 
 
+FREE_SHARED_FROM_ROWS = 100_000
+"""Batches of at least this many rows (all tables) free shared results early."""
+
+
 class CompiledRulebook:
     """The enabled rules of a rulebook, ready to run over claim batches."""
 
@@ -99,6 +104,20 @@ class CompiledRulebook:
             selected = tuple(r for r in rulebook.rules if r.id in wanted)
         self.rules: tuple[CheckedRule, ...] = selected
         self.params = rulebook.param_values(params)
+        self._lifetimes: dict[Any, int] | None = None
+
+    def lifetimes(self) -> dict[Any, int]:
+        """Each shared result's last user (index into :attr:`rules`), from a dry run of the
+        rules over an empty batch (see :mod:`ruledsl.execute.shared`); computed once."""
+        if self._lifetimes is None:
+            empty = Evaluator(Batch({}, {}), dict(self.params))
+
+            def dry_run(i: int, store: SharedStore) -> None:
+                empty.shared = store
+                run_rule(empty, self.rules[i])
+
+            self._lifetimes = plan_lifetimes(len(self.rules), dry_run)
+        return self._lifetimes
 
     def run(self, claims: Tables, kb: Tables, params: Mapping[str, Any] | None = None,
             progress: Callable[[str, int, int], None] | None = None) -> pa.Table:
@@ -117,7 +136,9 @@ class CompiledRulebook:
         values = dict(self.params)
         if params:
             values.update(self.rulebook.param_values(params))
-        evaluator = Evaluator(batch, values)
+        # a big batch frees each shared result after its last rule; a small one keeps them
+        lifetimes = self.lifetimes() if batch.rows_read >= FREE_SHARED_FROM_ROWS else None
+        evaluator = Evaluator(batch, values, SharedStore(lifetimes))
         tables, summary = [], []
         for i, rule in enumerate(self.rules):
             if progress is not None:
@@ -126,11 +147,13 @@ class CompiledRulebook:
             missing = sorted(t for t in rule.tables() if t not in batch.present
                              and SCHEMA.tables[t].optional)
             if missing:
+                evaluator.shared.end_rule()
                 summary.append(RuleSummary(rule.id, 0, 0.0, False,
                                            f"missing optional table(s): {', '.join(missing)}",
                                            time.perf_counter() - start))
                 continue
             result = run_rule(evaluator, rule)
+            evaluator.shared.end_rule()
             tables.append(result)
             amount = float(np.nansum(result.column("vola_amt").to_numpy(zero_copy_only=False))) \
                 if result.num_rows else 0.0

@@ -259,7 +259,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
     key = (table, tuple(canonical(c, var) for c in plan.inner),
            tuple(canonical(i, var) for i, _ in plan.keys), tuple(plan.null_safe),
            plan.range_expr if plan.range_expr in (None, RANK) else canonical(plan.range_expr, var))
-    hit = ev.inner_cache.get(key)
+    hit = ev.shared.get(("join", key))
     if hit is not None:
         return hit
     data = ev.batch.table(table)
@@ -322,7 +322,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
         index.range_uniq = uniq
         index.range_composite = dense_codes * (len(uniq) + 1) + positions
     index.finish()
-    ev.inner_cache[key] = index
+    ev.shared.put(("join", key), index)
     return index
 
 

@@ -47,6 +47,7 @@ from ..types import (
 from .batch import Batch
 from .frames import Frame, GroupContext
 from .reduce import longest_runs, reduce
+from .shared import SharedStore
 from .vec import (
     ListVec,
     Vec,
@@ -147,11 +148,12 @@ def engine_value(value: Any, dtype: DataType) -> Any:
 class Evaluator:
     """Evaluates IR over frames of one batch, with one set of parameter values."""
 
-    def __init__(self, batch: Batch, params: dict[str, Any]) -> None:
+    def __init__(self, batch: Batch, params: dict[str, Any],
+                 shared: SharedStore | None = None) -> None:
         self.batch = batch
         self.params = params
-        self.lifted_cache: dict[Any, Vec | ListVec] = {}
-        self.inner_cache: dict[Any, Any] = {}
+        self.shared = shared if shared is not None else SharedStore()
+        """Results over whole tables and join indexes, shared by the rules of a run."""
         self.table_frames: dict[tuple[str, str], Frame] = {}
 
     # ------------------------------------------------------------- frames --
@@ -169,6 +171,13 @@ class Evaluator:
     # --------------------------------------------------------- evaluation --
     def ev(self, expr: ir.Expr, frame: Frame) -> Any:
         """The value of ``expr`` for every row of ``frame``."""
+        if frame.table_var is not None:  # a whole table: shared by every rule
+            key = ("table", frame.table_var, expr)
+            hit = self.shared.get(key)
+            if hit is None:
+                hit = getattr(self, f"_ev_{type(expr).__name__}")(expr, frame)
+                self.shared.put(key, hit)
+            return hit
         hit = frame.cache.get(expr)
         if hit is not None:
             return hit
@@ -196,14 +205,11 @@ class Evaluator:
         table = rows.dtype.table
         if frame.table_var == (table, var):
             return None
-        key = (table, canonical(expr, var))
-        full = self.lifted_cache.get(key)
-        if full is None and frame.n * 8 < self.batch.table(table).n:
+        whole = canonical(expr, var)
+        if ("table", (table, "$row"), whole) not in self.shared \
+                and frame.n * 8 < self.batch.table(table).n:
             return None  # a small frame (e.g. the fired rows): evaluate directly
-        if full is None:
-            tf = self.table_frame(table, "$row")
-            full = self.ev(key[1], tf)
-            self.lifted_cache[key] = full
+        full = self.ev(whole, self.table_frame(table, "$row"))
         assert isinstance(rows, Vec)
         return full.take(rows.values)
 

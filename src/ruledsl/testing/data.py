@@ -42,7 +42,7 @@ two batches disjoint (``"X"`` gives ``XP1``, ``XV1`` …).
 
 Example:
     >>> from hypothesis import Phase, find, settings
-    >>> first = settings(phases=[Phase.generate], derandomize=True, database=None)  # no shrinking
+    >>> first = settings(max_examples=1000, phases=[Phase.generate], derandomize=True, database=None)
     >>> claims, kb = find(claim_batches(), lambda b: b[0]["fee"].num_rows >= 3, settings=first)
     >>> from ruledsl.schema.arrow import arrow_schema
     >>> claims["fee"].schema == arrow_schema(SCHEMA.tables["fee"])

@@ -47,7 +47,7 @@ range over 明细/就诊/结算 only, whose natural orders end in their unique k
 Example:
     >>> from hypothesis import Phase, find, settings
     >>> from ruledsl.rulebook import load_text
-    >>> first = settings(phases=[Phase.generate], derandomize=True, database=None)  # no shrinking
+    >>> first = settings(max_examples=1000, phases=[Phase.generate], derandomize=True, database=None)
     >>> text = find(well_typed_rules(), lambda t: "对每组" in t, settings=first)
     >>> [r.is_group for r in load_text(text).rules]
     [True]

@@ -19,7 +19,7 @@ property: sentences of the grammar (``from_lark``) and mutated valid rules.
 
 Example:
     >>> from hypothesis import Phase, find, settings
-    >>> first = settings(phases=[Phase.generate], derandomize=True, database=None)  # no shrinking
+    >>> first = settings(max_examples=1000, phases=[Phase.generate], derandomize=True, database=None)
     >>> find(expressions(), lambda e: type(e).__name__ == "Between", settings=first).low is not None
     True
 """
