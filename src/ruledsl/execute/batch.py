@@ -5,8 +5,8 @@ Tables arrive as Arrow tables typed per the data contract (see
 converted to :class:`~ruledsl.execute.vec.Vec` lazily, the first time a rule
 reads them, and kept; so is each table's natural order.  Results of
 expressions about one row of a table (derived fields such as ``fee.service``
-or ``visit.los_days``) are cached here too, so every rule that uses one shares
-the same computation.
+or ``visit.los_days``) are shared by every rule through the evaluator's
+:class:`~ruledsl.execute.shared.SharedStore`.
 """
 
 from __future__ import annotations
@@ -132,8 +132,6 @@ class Batch:
                 table = arrow_schema(SCHEMA.tables[name]).empty_table()
             self.tables[name] = TableData(name, table, self)
         self.present = frozenset(n for n in SCHEMA.tables if n in tables)
-        self.row_cache: dict[Any, Vec] = {}
-        """Results of one-row expressions over a whole table, by canonical expression."""
         self.rows_read = sum(t.n for t in self.tables.values())
 
     def table(self, name: str) -> TableData:
