@@ -112,7 +112,9 @@ def latency(path: Path) -> str:
              "ruledsl_46_run": "… of which the compiled plan",
              "ruledsl_line_total": "ruledsl, the 11 line-level rules",
              "zen_line_evaluate": "ZEN, the 11 line-level rules, `evaluate` per line",
-             "zen_line_evaluate_batch": "ZEN, the same, `evaluate_batch`"}
+             "zen_line_evaluate_batch": "ZEN, the same, `evaluate_batch`",
+             "ruledsl_46_total_cpu": "ruledsl, all 46 rules: **CPU** ms of the thread",
+             "zen_line_evaluate_cpu": "ZEN `evaluate` per line: **CPU** ms of the thread"}
     rows = [[names[k], s["median_ms"], s["p90_ms"], s["p99_ms"], s["max_ms"]]
             for k, s in d["stats"].items()]
     return "\n".join([
