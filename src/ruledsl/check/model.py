@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import attrs
@@ -90,6 +91,10 @@ class CheckedRule:
 
     def tables(self) -> frozenset[str]:
         """The tables the rule reads."""
+        return self._tables
+
+    @functools.cached_property
+    def _tables(self) -> frozenset[str]:
         out = {src.table for _, src in self.bindings if isinstance(src, ir.TableSource)}
         for expr in self.expressions():
             for sub in ir.walk(expr):
