@@ -8,8 +8,12 @@ For each size: generate (or reuse) the demo batch as Parquet under ``--data``; t
 fresh subprocess (so that peak RSS is its own) and with 1 and 2 threads:
 
 * ``load``      ``ruledsl.data.load.load_tables`` of claims and KB (+ in-memory Arrow size)
-* ``plan``      the compiled 46-rule plan on the loaded tables (compile timed apart)
-* ``cli``       ``ruledsl run rulebooks/ningxia --claims --kb -o out.parquet`` end to end
+* ``plan``      the compiled 46-rule plan on the loaded tables (compile timed apart); with N > 1
+                threads, the same plan over N x ``--buckets`` person/institution/doctor buckets on
+                N worker threads (``ruledsl.scale.threads.run_scaled``): ruledsl's own kernels
+                are single-threaded, so this is how it uses a second core
+* ``cli``       ``ruledsl run rulebooks/ningxia --claims --kb -o out.parquet`` end to end (with
+                ``--workers N --buckets N x --buckets`` for N > 1 threads)
 * ``duckdb``    the oracle's hand-written SQL (``benchmarks/oracle``) on the same loaded tables
 * ``polars``    lazy Polars for the most expensive rule shapes (``polars_rules.py``) and, beside
                 it, ruledsl compiled for those same rules only
@@ -102,8 +106,16 @@ def worker(spec: dict[str, Any]) -> None:
             print(f"[progress] {done}/{total} {rule_id} rss={C.rss_now_mb():.0f}MiB",
                   file=sys.stderr, flush=True)
 
-        table, summary = _repeat(res, spec, lambda: compiled.run_with_summary(
-            claims, kb, progress=progress))
+        if spec.get("workers", 1) > 1:  # the plan on person/institution/doctor buckets, N threads
+            from ruledsl.scale.threads import run_scaled
+
+            res["workers"], res["buckets"] = spec["workers"], spec["buckets"]
+            table, summary = _repeat(res, spec, lambda: run_scaled(
+                compiled, claims, kb, engine="threads", workers=spec["workers"],
+                buckets=spec["buckets"]))
+        else:
+            table, summary = _repeat(res, spec, lambda: compiled.run_with_summary(
+                claims, kb, progress=progress))
         res["violations"] = table.num_rows
         res["per_rule_s"] = {s.rule_id: round(s.seconds, 4) for s in summary}
         _write(table, spec["out"])
@@ -257,8 +269,9 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
     for th in args.threads:
         if "load" in parts:
             record(f"load/{th}t", work("load", th))
-        if "plan" in parts:
-            record(f"plan/{th}t", work("plan", th, out=str(outdir / f"plan-{th}.parquet")))
+        if "plan" in parts:  # N > 1 threads: the plan over buckets on N worker threads
+            record(f"plan/{th}t", work("plan", th, out=str(outdir / f"plan-{th}.parquet"),
+                                       workers=th, buckets=args.buckets * th))
         if "duckdb" in parts:
             record(f"duckdb/{th}t", work("duckdb", th, out=str(outdir / f"duckdb-{th}.parquet")))
         if "cli" in parts:
@@ -266,6 +279,8 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
             out.parent.mkdir(parents=True, exist_ok=True)
             argv = [sys.executable, "-m", "ruledsl", "-q", "run", str(C.RULEBOOK), "--claims",
                     str(folder / "claims"), "--kb", str(folder / "kb"), "-o", str(out)]
+            if th > 1:
+                argv += ["--workers", str(th), "--buckets", str(args.buckets * th)]
             before = C.load_avg()
             child = C.run_child(argv, C.thread_env(th), args.timeout)
             r = {"wall_s": round(child["wall_s"], 3), "seconds": round(child["wall_s"], 3),
@@ -419,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="comma-separated parts: load,plan,cli,duckdb,polars,nosharing,rowwise")
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs of plan/duckdb/polars per worker; the fastest is reported")
+    ap.add_argument("--buckets", type=int, default=4,
+                    help="with N > 1 threads, ruledsl runs N workers over N x this many buckets")
     ap.add_argument("--sample", type=int, default=ROWWISE_SAMPLE, help="row-at-a-time sample lines")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per measured subprocess")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
