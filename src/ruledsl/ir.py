@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -215,6 +215,26 @@ def _exprs(value: Any) -> Iterator[Expr]:
     elif isinstance(value, tuple):
         for item in value:
             yield from _exprs(item)
+
+
+def columns_read(exprs: Iterable[Expr]) -> dict[str, frozenset[str]]:
+    """Table → the physical columns ``exprs`` name; a table an aggregate ranges over is
+    listed even when no column of it is named (``计数(明细 y)``).
+
+    Example:
+        >>> from ruledsl.types import RowType, INT
+        >>> x = Var("x", dtype=RowType("fee"))
+        >>> columns_read([Col(x, "cnt", dtype=INT)])
+        {'fee': frozenset({'cnt'})}
+    """
+    out: dict[str, set[str]] = {}
+    for expr in exprs:
+        for sub in walk(expr):
+            if isinstance(sub, Col) and hasattr(sub.row.dtype, "table"):
+                out.setdefault(sub.row.dtype.table, set()).add(sub.column)
+            elif isinstance(sub, Agg) and isinstance(sub.source, TableSource):
+                out.setdefault(sub.source.table, set())
+    return {t: frozenset(c) for t, c in out.items()}
 
 
 def walk(node: Expr) -> Iterator[Expr]:

@@ -93,6 +93,18 @@ class CheckedRule:
         """The tables the rule reads."""
         return self._tables
 
+    def columns(self) -> dict[str, frozenset[str]]:
+        """The physical columns the rule's expressions name, by table (every table the
+        rule reads is a key, possibly with no column)."""
+        return self._columns
+
+    @functools.cached_property
+    def _columns(self) -> dict[str, frozenset[str]]:
+        read = ir.columns_read(self.expressions())
+        for table in self.tables():
+            read.setdefault(table, frozenset())
+        return read
+
     @functools.cached_property
     def _tables(self) -> frozenset[str]:
         out = {src.table for _, src in self.bindings if isinstance(src, ir.TableSource)}

@@ -214,6 +214,13 @@ def normalize_table(
     spec = find_table(name)
     if spec is None:
         raise ValueError(f"unknown table {name!r}")
+    return validate_table(spec, table, source=source)
+
+
+def validate_table(spec: Table, table: pa.Table | pa.RecordBatch, *,
+                   source: str | None = None) -> pa.Table:
+    """:func:`normalize_table` against a table spec, e.g. the contract table narrowed to
+    the columns a run reads (``attrs.evolve(spec, columns=…)``)."""
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
     src = _Source(source or spec.name)
@@ -239,6 +246,13 @@ class HygieneReport:
     def total(self) -> int:
         """All dropped rows."""
         return self.fee_cancelled + self.settlement_cancelled + self.fee_of_cancelled_settlement
+
+
+HYGIENE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "fee": ("vali_flag", "setl_id"),
+    "settlement": ("vali_flag", "setl_id"),
+}
+"""The columns :func:`apply_hygiene` reads, by table."""
 
 
 def apply_hygiene(

@@ -11,12 +11,14 @@ or ``visit.los_days``) are shared by every rule through the evaluator's
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from ..data.load import apply_hygiene
+from ..data.load import HYGIENE_COLUMNS, apply_hygiene
+from ..errors import ExecutionError
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP
@@ -42,6 +44,9 @@ class TableData:
         """The column ``name`` as a :class:`Vec`."""
         vec = self._columns.get(name)
         if vec is None:
+            if name not in self.arrow.column_names:
+                raise ExecutionError(f"column {self.name}.{name} was not loaded "
+                                     "(the run's column set is wrong)")
             dtype = self.schema.column(name).dtype  # type: ignore[union-attr]
             if dtype == STR and self.batch is not None:
                 vec = encode_strings(_flat(self.arrow.column(name)), self.batch.domain(name))
@@ -88,6 +93,23 @@ class TableData:
             rank[sorter] = np.arange(self.n)
             self._order = (rank, complete)
         return self._order
+
+
+def columns_to_load(read: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """The columns of each table a run needs, in contract order: those the rules read
+    (:meth:`~ruledsl.check.model.CheckedRule.columns`), plus the key and natural-order
+    columns (the engine orders rows by them) and the hygiene columns.
+
+    Example:
+        >>> columns_to_load({"fee": {"cnt"}})["fee"]
+        ('feedetl_sn', 'setl_id', 'fee_ocur_time', 'cnt', 'vali_flag')
+    """
+    out = {}
+    for name, columns in read.items():
+        spec = SCHEMA.tables[name]
+        wanted = {*columns, *spec.key, *spec.natural_order, *HYGIENE_COLUMNS.get(name, ())}
+        out[name] = tuple(c.name for c in spec.columns if c.name in wanted)
+    return out
 
 
 def _flat(column: pa.ChunkedArray | pa.Array) -> pa.Array:

@@ -128,11 +128,20 @@ class CompiledRulebook:
     def run_with_summary(self, claims: Tables, kb: Tables,
                          params: Mapping[str, Any] | None = None,
                          progress: Callable[[str, int, int], None] | None = None,
+                         validated: bool = False,
                          ) -> tuple[pa.Table, list[RuleSummary]]:
-        """Run every rule; return the violations and a per-rule summary."""
+        """Run every rule; return the violations and a per-rule summary.
+
+        ``validated``: ``claims`` and ``kb`` are in-memory tables validated already; the
+        claims may hold only the columns the rules read (the buckets of :mod:`ruledsl.scale`).
+        """
         from .output import concat_and_sort
 
-        batch = Batch(read_tables(claims, "claims", self.rules), read_tables(kb, "kb", self.rules))
+        if validated and not isinstance(claims, str | Path) and not isinstance(kb, str | Path):
+            batch = Batch(dict(claims), dict(kb))
+        else:
+            batch = Batch(read_tables(claims, "claims", self.rules),
+                          read_tables(kb, "kb", self.rules))
         values = dict(self.params)
         if params:
             values.update(self.rulebook.param_values(params))

@@ -54,12 +54,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..data.load import apply_hygiene, load_tables, normalize_table, table_file
+from ..data.load import apply_hygiene, load_tables, table_file, validate_table
 from ..diagnostics.model import Diagnostic
 from ..errors import DataError, RuleDslError
 from ..schema import SCHEMA
@@ -395,19 +396,24 @@ class Buckets:
         """Rows of bucket ``k`` in the partitioned tables among ``tables``."""
         return sum(int(o[k + 1] - o[k]) for n, (_, o) in self._layout.items() if n in tables)
 
-    def bucket(self, k: int, tables: Iterable[str]) -> dict[str, pa.Table]:
-        """Bucket ``k``: its rows of the partitioned tables, the replicated tables whole."""
+    def bucket(self, k: int, tables: Iterable[str],
+               columns: Mapping[str, Sequence[str]] | None = None) -> dict[str, pa.Table]:
+        """Bucket ``k``: its rows of the partitioned tables, the replicated tables whole
+        (only ``columns[table]`` when given)."""
         out = {}
         for name in tables:
             if name not in self.claims:
                 continue
+            table = self.claims[name]
+            if columns is not None and name in columns:
+                table = table.select(list(columns[name]))
             layout = self._layout.get(name)
             if layout is None:
-                out[name] = self.claims[name]
+                out[name] = table
             else:
                 order, offsets = layout
                 idx = order[offsets[k]:offsets[k + 1]]
-                out[name] = self.claims[name].take(pa.array(idx, pa.int64()))
+                out[name] = table.take(pa.array(idx, pa.int64()))
         return out
 
 
@@ -457,40 +463,52 @@ class Dataset:
         info = self.manifest["schemes"]["person"]["tables"]
         return sum(sum(int(b) for b in info[t]["bytes"]) for t in tables if t in info)
 
-    def _read(self, scheme: str, table: str, k: int) -> pa.Table:
+    def _read(self, scheme: str, table: str, k: int,
+              columns: Sequence[str] | None = None) -> pa.Table:
+        """One bucket file, validated; only ``columns`` (all when ``None``)."""
+        spec = SCHEMA.tables[table]
+        if columns is not None:
+            spec = attrs.evolve(spec, columns=tuple(c for c in spec.columns if c.name in columns))
         path = bucket_file(self.path, scheme, table, k)
         if not path.exists():
-            return arrow_schema(SCHEMA.tables[table]).empty_table()
+            return arrow_schema(spec).empty_table()
         try:
-            raw = pq.read_table(path)
+            raw = pq.read_table(path, columns=None if columns is None else [
+                c for c in columns if c in pq.read_schema(path).names])
         except (OSError, pa.ArrowException) as exc:
             raise DataError([Diagnostic.error(
                 "D0006", None, zh=f"无法读取 {path}：{exc}",
                 en=f"cannot read {path}: {exc}")]) from None
-        return normalize_table(table, raw, source=str(path))
+        return validate_table(spec, raw, source=str(path))
 
     def bucket(self, scheme: str, k: int, tables: Iterable[str],
-               replicated: Mapping[str, pa.Table] | None = None) -> dict[str, pa.Table]:
-        """Bucket ``k``: the partitioned tables' rows; ``replicated`` tables passed through."""
+               replicated: Mapping[str, pa.Table] | None = None,
+               columns: Mapping[str, Sequence[str]] | None = None) -> dict[str, pa.Table]:
+        """Bucket ``k``: the partitioned tables' rows; ``replicated`` tables passed through;
+        of each table only ``columns[table]`` when given."""
         parts = self.manifest["schemes"][scheme]["tables"]
         out = {}
         for table in tables:
             if table not in self.tables:
                 continue
+            cols = None if columns is None else columns.get(table)
             if table in parts:
-                out[table] = self._read(scheme, table, k)
+                out[table] = self._read(scheme, table, k, cols)
             elif replicated is not None and table in replicated:
-                out[table] = replicated[table]
+                out[table] = replicated[table] if cols is None else \
+                    replicated[table].select(list(cols))
             else:
-                out[table] = self.whole([table])[table]
+                out[table] = self.whole([table], columns)[table]
         return out
 
-    def whole(self, tables: Iterable[str]) -> dict[str, pa.Table]:
+    def whole(self, tables: Iterable[str],
+              columns: Mapping[str, Sequence[str]] | None = None) -> dict[str, pa.Table]:
         """Whole tables, read from every bucket of the person partitioning."""
         out = {}
         for table in tables:
             if table in self.tables:
-                parts = [self._read("person", table, k) for k in range(self.k)]
+                cols = None if columns is None else columns.get(table)
+                parts = [self._read("person", table, k, cols) for k in range(self.k)]
                 out[table] = pa.concat_tables(parts).combine_chunks()
         return out
 

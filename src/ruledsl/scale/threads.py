@@ -55,6 +55,7 @@ import pyarrow as pa
 from .. import ir
 from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
+from ..execute.batch import columns_to_load
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
 from ..execute.output import concat_and_sort, dedup_by_key, empty_violations
 from ..schema import SCHEMA
@@ -111,6 +112,9 @@ class Job:
     """Batch-wide aggregates whose value over this bucket the job also returns."""
     unit: int = 0
     """Which of the scheme's rule sets (institution and doctor rules run one by one)."""
+    columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``(table, columns)``: the columns of each claim table the job reads (no others are
+    loaded: an institution bucket of a big hospital is millions of lines)."""
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -183,9 +187,11 @@ class MemorySource:
         return sum(self.claims[t].nbytes for t in tables if t in self.claims)
 
     def load(self, job: Job) -> dict[str, pa.Table]:
+        columns = dict(job.columns)
         if job.scheme == WHOLE:
-            return {t: self.claims[t] for t in job.tables if t in self.claims}
-        return self.buckets(job.scheme).bucket(job.bucket, job.tables)
+            return {t: self.claims[t].select(list(columns[t])) for t in job.tables
+                    if t in self.claims}
+        return self.buckets(job.scheme).bucket(job.bucket, job.tables, columns)
 
 
 class DatasetSource:
@@ -218,11 +224,12 @@ class DatasetSource:
             return {t: self._replicated[t] for t in tables if t in self._replicated}
 
     def load(self, job: Job) -> dict[str, pa.Table]:
+        columns = dict(job.columns)
         if job.scheme == WHOLE:
-            return self.dataset.whole(job.tables)
+            return self.dataset.whole(job.tables, columns)
         scheme = SCHEMES[job.scheme]
         reps = self.replicated([t for t in job.tables if t in scheme.replicated])
-        return self.dataset.bucket(job.scheme, job.bucket, job.tables, reps)
+        return self.dataset.bucket(job.scheme, job.bucket, job.tables, reps, columns)
 
 
 Source = MemorySource | DatasetSource
@@ -318,14 +325,22 @@ class ScaledRun:
             for _, _, g in (self.partials if partials else ()):
                 tables |= set(_claims_tables([_AggTables(g)]))
             tables_t = tuple(t for t in SCHEMA.tables if t in tables and t in self.source.tables)
+            read: dict[str, set[str]] = {t: set() for t in tables_t}
+            for rule in rules:
+                for t, cols in rule.columns().items():
+                    read.setdefault(t, set()).update(cols)
+            for _, g in partials:
+                for t, cols in ir.columns_read([g]).items():
+                    read.setdefault(t, set()).update(cols)
+            columns = tuple(columns_to_load({t: read[t] for t in tables_t}).items())
             ids = tuple(r.id for r in rules)
             if scheme == WHOLE:
-                out.append(Job(phase, WHOLE, -1, ids, tables_t, (), unit))
+                out.append(Job(phase, WHOLE, -1, ids, tables_t, (), unit, columns))
                 continue
             parted = [t for t in tables_t if t in SCHEMES[scheme].partitioned]
             nonempty = [k for k in range(self.source.k) if self.source.rows(scheme, k, parted)]
             for k in nonempty or [0]:
-                out.append(Job(phase, scheme, k, ids, tables_t, partials, unit))
+                out.append(Job(phase, scheme, k, ids, tables_t, partials, unit, columns))
         return out
 
     def estimates(self, jobs: Sequence[Job]) -> list[tuple[Job, int]]:
@@ -443,7 +458,7 @@ def execute_job(plan: CompiledRulebook | None, kb: Mapping[str, pa.Table], job: 
     try:
         if plan is not None:
             table, summary = plan.run_with_summary(dict(claims), dict(kb),
-                                                   params=dict(values) or None)
+                                                   params=dict(values) or None, validated=True)
             params = plan.params
         else:
             table, summary = empty_violations(), []
