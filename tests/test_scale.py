@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from ruledsl.cli import main
 from ruledsl.demo import generate
 from ruledsl.errors import RuleDslError
+from ruledsl.execute.output import concat_and_sort
 from ruledsl.rulebook import Rulebook, load_rulebook, load_text
 from ruledsl.scale.buckets import Dataset, assign, bucket_file, write_dataset
 from ruledsl.scale.partition import (
@@ -38,7 +39,14 @@ from ruledsl.scale.partition import (
     partition_key,
     plan_partitions,
 )
-from ruledsl.scale.threads import BucketError, MemorySource, ScaledRun, run_scaled
+from ruledsl.scale.threads import (
+    BucketError,
+    MemorySource,
+    MergedViolations,
+    ScaledRun,
+    run_scaled,
+    spill_result,
+)
 from ruledsl.testing.data import claim_batches, python_source
 from ruledsl.testing.rules import well_typed_rules
 
@@ -302,7 +310,7 @@ def test_bad_bucket_file_names_the_bucket(ningxia: Rulebook, tmp_path: Path) -> 
         run_scaled(ningxia.compile(rules=["GL-02"]), tmp_path / "ds", kb, engine="threads")
 
 
-def test_a_result_delivered_twice_is_counted_once(ningxia: Rulebook) -> None:
+def test_a_result_delivered_twice_is_counted_once(ningxia: Rulebook, tmp_path: Path) -> None:
     claims, kb = generate(persons=20, seed=6)
     plan = ningxia.compile(rules=MIXED)
     run = ScaledRun(plan, MemorySource(claims, 3))
@@ -314,6 +322,12 @@ def test_a_result_delivered_twice_is_counted_once(ningxia: Rulebook) -> None:
     once, _ = run.merge(results)
     twice, summary = run.merge(results + results[:2])
     assert once.equals(twice)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    spilled = MergedViolations(plan, [spill_result(spill, r) for r in results + results[:2]],
+                               spill)
+    assert concat_and_sort(list(spilled.parts())).equals(once)
+    assert spilled.summary() == summary
     fired = {s.rule_id: s.firings for s in summary}
     assert sum(fired.values()) == once.num_rows
 
@@ -348,6 +362,13 @@ def test_cli_workers_partition_and_dataset_give_identical_files(tmp_path: Path,
     one = (tmp_path / "one.parquet").read_bytes()
     assert (tmp_path / "two.parquet").read_bytes() == one
     assert (tmp_path / "ds.parquet").read_bytes() == one
+    assert pq.read_table(tmp_path / "one.parquet").num_rows > 0
+    for fmt in ("csv", "jsonl"):  # the spilled, rule-by-rule writer gives the same text
+        assert main([*base, "--format", fmt, "-o", str(tmp_path / f"one.{fmt}")]) == 0
+        assert main([*base, "--workers", "2", "--format", fmt,
+                     "-o", str(tmp_path / f"two.{fmt}")]) == 0
+        assert (tmp_path / f"one.{fmt}").read_bytes() == (tmp_path / f"two.{fmt}").read_bytes()
+    assert not list(tmp_path.glob(".ruledsl-spill-*")), "the spill folder is removed"
     assert sorted(Dataset(tmp_path / "ds").schemes) == ["doctor", "institution", "person"]
     assert main(["--lang", "en", "partition", "--rulebook", str(NINGXIA), "--explain"]) == 0
     assert "partition keys: person 41, institution 4, doctor 1" in capsys.readouterr().out

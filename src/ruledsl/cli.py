@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -162,22 +163,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(f"未知规则 / unknown rule: {exc.args[0]}") from None
     start = time.perf_counter()
     if _scaled_run_wanted(args, claims):
-        table, summary = _run_scaled(args, compiled, claims, kb)
+        # bucket by bucket: each job's violations go to a spill folder beside the output,
+        # and the output is written rule by rule, so it need not fit in memory
+        spill_root = Path(args.output).resolve().parent if args.output else None
+        with tempfile.TemporaryDirectory(prefix=".ruledsl-spill-", dir=spill_root) as spill:
+            merged = _run_scaled(args, compiled, claims, kb, spill)
+            violations = _write_parts(merged.parts(), args.output, args.format)
+            summary = merged.summary()
     else:
         table, summary = compiled.run_with_summary(Path(claims), Path(kb),
                                                    progress=Progress(not args.quiet))
+        if args.output:
+            write_violations(table, Path(args.output), args.format)
+        violations = table.num_rows
     seconds = time.perf_counter() - start
-    if args.output:
-        write_violations(table, Path(args.output), args.format)
     if not args.quiet:
-        _print_summary(summary, book, table.num_rows, seconds, args.output)
+        _print_summary(summary, book, violations, seconds, args.output)
     if args.summary:
         Path(args.summary).write_text(json.dumps({
-            "rulebook": book.name, "violations": table.num_rows, "seconds": round(seconds, 3),
+            "rulebook": book.name, "violations": violations, "seconds": round(seconds, 3),
             "rules": [dict(rule_id=s.rule_id, firings=s.firings, amount=s.amount,
                            evaluable=s.evaluable, reason=s.reason, seconds=round(s.seconds, 4))
                       for s in summary]}, ensure_ascii=False, indent=2), encoding="utf-8")
     return EXIT_OK
+
+
+def _write_parts(parts: Any, output: str | None, fmt: str) -> int:
+    """Write violations given rule by rule (or only count them without ``-o``)."""
+    from .execute.output import ViolationsWriter
+
+    if output is None:
+        return sum(part.num_rows for part in parts)
+    with ViolationsWriter(Path(output), fmt) as writer:
+        for part in parts:
+            writer.write(part)
+    return writer.rows
 
 
 def _scaled_run_wanted(args: argparse.Namespace, claims: Any) -> bool:
@@ -212,9 +232,10 @@ def _check_scale_options(args: argparse.Namespace) -> None:
             raise UsageError(f"--max-memory: {exc}") from None
 
 
-def _run_scaled(args: argparse.Namespace, compiled: Any, claims: Any, kb: Any) -> Any:
+def _run_scaled(args: argparse.Namespace, compiled: Any, claims: Any, kb: Any,
+                spill: str) -> Any:
     """``run --workers N --engine local|threads|dask [--scheduler ADDR] [--max-memory SIZE]``."""
-    from .scale.threads import parse_size, run_scaled
+    from .scale.threads import parse_size, run_scaled_parts
 
     engine = args.engine or ("local" if args.workers == 1 else "threads")
 
@@ -227,10 +248,11 @@ def _run_scaled(args: argparse.Namespace, compiled: Any, claims: Any, kb: Any) -
     def advice(line: str) -> None:  # advice is printed even with --quiet
         print(f"ruledsl: {line}", file=sys.stderr)
 
-    return run_scaled(compiled, Path(claims), Path(kb), engine=engine, workers=args.workers,
-                      buckets=args.buckets, scheduler=args.scheduler,
-                      progress=Progress(not args.quiet),
-                      notes=advice if limit is not None else note, max_memory=limit)
+    return run_scaled_parts(compiled, Path(claims), Path(kb), engine=engine,
+                            workers=args.workers, buckets=args.buckets,
+                            scheduler=args.scheduler, progress=Progress(not args.quiet),
+                            notes=advice if limit is not None else note, max_memory=limit,
+                            spill=spill)
 
 
 def cmd_partition(args: argparse.Namespace) -> int:

@@ -44,7 +44,7 @@ import datetime as dt
 import io
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -337,35 +337,83 @@ def write_violations(table: pa.Table, path: str | os.PathLike[str], fmt: str = "
     Args:
         table: A violations table (:data:`VIOLATION_SCHEMA`), already sorted.
         path: The output file.
-        fmt: ``parquet`` (zstd level 3, no dictionary encoding, one row group),
+        fmt: ``parquet`` (zstd level 3, no dictionary encoding, one row group per rule),
             ``csv`` (``lines`` as a JSON array text) or ``jsonl``.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    table = table.select(list(VIOLATION_COLUMNS)).cast(VIOLATION_SCHEMA).combine_chunks()
-    path = Path(path)
-    if fmt == "parquet":
-        pq.write_table(
-            table.replace_schema_metadata(None),
-            path,
-            compression="zstd",
-            compression_level=3,
-            use_dictionary=False,
-            write_statistics=True,
-            row_group_size=max(table.num_rows, 1),
-            version="2.6",
-            store_schema=True,
-        )
+    with ViolationsWriter(path, fmt) as writer:
+        for part in split_by_rule(table):
+            writer.write(part)
+
+
+def split_by_rule(table: pa.Table) -> Iterator[pa.Table]:
+    """The runs of equal ``rule_id`` of a sorted violations table, in order."""
+    if table.num_rows == 0:
         return
+    ids = table.column("rule_id").combine_chunks()
+    change = np.flatnonzero(np.asarray(pc.not_equal(ids.slice(1), ids.slice(0, len(ids) - 1))))
+    bounds = [0, *(change + 1).tolist(), table.num_rows]
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        yield table.slice(lo, hi - lo)
+
+
+class ViolationsWriter:
+    """Writes a violations file rule by rule, so that a run's output need not fit in memory.
+
+    Parts are written in the order given (each one rule's sorted firings, rules in
+    ``rule_id`` order); the file is the same bytes however the firings were computed.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], fmt: str = "parquet") -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        self.path, self.fmt, self.rows = Path(path), fmt, 0
+        self._parquet: pq.ParquetWriter | None = None
+        self._text: Any = None
+        if fmt == "parquet":
+            self._parquet = pq.ParquetWriter(
+                self.path, VIOLATION_SCHEMA, compression="zstd", compression_level=3,
+                use_dictionary=False, write_statistics=True, version="2.6", store_schema=True)
+        else:
+            self._text = self.path.open("wb")
+            if fmt == "csv":
+                self._text.write(_csv_text([list(VIOLATION_COLUMNS)]))
+
+    def write(self, part: pa.Table) -> None:
+        """Append one part (sorted; the next part's rows sort after it)."""
+        part = part.select(list(VIOLATION_COLUMNS)).cast(VIOLATION_SCHEMA).combine_chunks()
+        self.rows += part.num_rows
+        if part.num_rows == 0:
+            return
+        if self._parquet is not None:
+            self._parquet.write_table(part.replace_schema_metadata(None),
+                                      row_group_size=part.num_rows)
+        elif self.fmt == "csv":
+            self._text.write(_csv_text(
+                [[_csv_cell(name, row[name]) for name in VIOLATION_COLUMNS]
+                 for row in _text_rows(part)]))
+        else:
+            lines = [json.dumps({name: _json_cell(name, row[name]) for name in VIOLATION_COLUMNS},
+                                ensure_ascii=False, separators=(",", ":")) + "\n"
+                     for row in _text_rows(part)]
+            self._text.write("".join(lines).encode("utf-8"))
+
+    def close(self) -> None:
+        """Finish the file."""
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        if self._text is not None:
+            self._text.close()
+            self._text = None
+
+    def __enter__(self) -> ViolationsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _csv_text(rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
-    if fmt == "csv":
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(VIOLATION_COLUMNS)
-        for row in _text_rows(table):
-            writer.writerow([_csv_cell(name, row[name]) for name in VIOLATION_COLUMNS])
-    else:
-        for row in _text_rows(table):
-            record = {name: _json_cell(name, row[name]) for name in VIOLATION_COLUMNS}
-            buffer.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-            buffer.write("\n")
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")

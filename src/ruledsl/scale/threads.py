@@ -46,6 +46,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -57,7 +58,7 @@ from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
 from ..execute.batch import columns_to_load
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
-from ..execute.output import concat_and_sort, dedup_by_key, empty_violations
+from ..execute.output import concat_and_sort, dedup_by_key, empty_violations, split_by_rule
 from ..schema import SCHEMA
 from .buckets import Buckets, Dataset, is_dataset, split_memory
 from .partition import KEYS, SCHEMES, PartitionPlan, global_name, plan_partitions, with_globals
@@ -67,8 +68,10 @@ __all__ = [
     "BucketError",
     "Job",
     "JobResult",
+    "MergedViolations",
     "ScaledRun",
     "run_scaled",
+    "run_scaled_parts",
 ]
 
 ENGINES = ("local", "threads", "dask")
@@ -377,35 +380,85 @@ class ScaledRun:
 
     def merge(self, results: Iterable[JobResult]) -> tuple[pa.Table, list[RuleSummary]]:
         """The violations table and per-rule summary of all jobs."""
+        merged = MergedViolations(self.compiled, results)
+        table = concat_and_sort(list(merged.parts()))
+        return table, merged.summary()
+
+
+class MergedViolations:
+    """The violations of all jobs of a run, rule by rule, sorted and de-duplicated.
+
+    A job's result is counted once, even if it was delivered twice (a rerun Dask task).
+    With ``spill`` (a folder), each job's violations were written there as the job
+    finished (:func:`spill_result`), and :meth:`parts` reads one rule at a time, so
+    the output of a run need not fit in memory.
+    """
+
+    def __init__(self, compiled: CompiledRulebook, results: Iterable[JobResult],
+                 spill: os.PathLike[str] | str | None = None) -> None:
+        self.compiled = compiled
+        self.spill = spill
         done = sorted(results, key=lambda r: (r.job.phase, r.job.scheme, r.job.unit,
                                               r.job.bucket))
         seen: set[tuple[int, str, int, int]] = set()
-        tables, summaries = [], []
-        for r in done:  # a job's result is counted once, even if it was delivered twice
+        self.results: list[JobResult] = []
+        for r in done:
             ident = (r.job.phase, r.job.scheme, r.job.unit, r.job.bucket)
-            if ident in seen:
+            if ident not in seen:
+                seen.add(ident)
+                self.results.append(r)
+        self._counts: dict[str, tuple[int, float]] = {}
+
+    def parts(self) -> Iterator[pa.Table]:
+        """Each rule's violations (rules in output order), sorted and de-duplicated."""
+        rule_ids = sorted({s.rule_id for r in self.results for s in r.summary})
+        if self.spill is None:
+            merged = concat_and_sort([r.table for r in self.results])
+            pieces = {part.column("rule_id")[0].as_py(): part for part in split_by_rule(merged)}
+            read = pieces.get
+        else:
+            import pyarrow.dataset as ds
+
+            files = [str(_spill_file(self.spill, r.job)) for r in self.results]
+            dataset = ds.dataset(files, format="parquet") if files else None
+
+            def read(rule_id: str) -> pa.Table | None:
+                if dataset is None:
+                    return None
+                return dataset.to_table(filter=ds.field("rule_id") == rule_id)
+        for rule_id in rule_ids:
+            table = read(rule_id)
+            if table is None or table.num_rows == 0:
                 continue
-            seen.add(ident)
-            tables.append(r.table)
-            summaries.extend(r.summary)
-        merged = concat_and_sort(tables)
-        if merged.num_rows:
-            merged = concat_and_sort([dedup_by_key(merged)])
-        ids = merged.column("rule_id").to_numpy(zero_copy_only=False) if merged.num_rows \
-            else np.array([], object)
-        amounts = merged.column("vola_amt").to_numpy(zero_copy_only=False) if merged.num_rows \
-            else np.array([], float)
+            part = dedup_by_key(concat_and_sort([table]))
+            amounts = part.column("vola_amt").to_numpy(zero_copy_only=False).astype(float)
+            self._counts[rule_id] = (part.num_rows, round(float(np.nansum(amounts)), 2))
+            yield part
+
+    def summary(self) -> list[RuleSummary]:
+        """Per-rule summary (after :meth:`parts` has been read)."""
         out = []
+        summaries = [s for r in self.results for s in r.summary]
         for rule in self.compiled.rules:
             mine = [s for s in summaries if s.rule_id == rule.id]
-            mask = ids == rule.id
-            firings = int(mask.sum())
-            amount = round(float(np.nansum(amounts[mask].astype(float))), 2) if firings else 0.0
+            firings, amount = self._counts.get(rule.id, (0, 0.0))
             bad = [s for s in mine if not s.evaluable]
             out.append(RuleSummary(rule.id, 0 if bad else firings, 0.0 if bad else amount,
                                    not bad, bad[0].reason if bad else None,
                                    sum(s.seconds for s in mine)))
-        return merged, out
+        return out
+
+
+def _spill_file(folder: os.PathLike[str] | str, job: Job) -> Path:
+    return Path(folder) / f"p{job.phase}-{job.scheme}-u{job.unit}-b{job.bucket}.parquet"
+
+
+def spill_result(folder: os.PathLike[str] | str, result: JobResult) -> JobResult:
+    """Write a job's violations to ``folder``; the result without them."""
+    import pyarrow.parquet as pq
+
+    pq.write_table(result.table, _spill_file(folder, result.job))
+    return attrs.evolve(result, table=empty_violations())
 
 
 @attrs.frozen
@@ -579,6 +632,23 @@ def run_scaled(compiled: CompiledRulebook, claims: Any, kb: Any, *, engine: str 
                max_memory: int | None = None) -> tuple[pa.Table, list[RuleSummary]]:
     """Run ``compiled`` over ``claims`` bucket by bucket; same result as ``compiled.run``.
 
+    The arguments are those of :func:`run_scaled_parts`, which returns the violations
+    rule by rule instead (for outputs bigger than memory).
+    """
+    merged = run_scaled_parts(compiled, claims, kb, engine=engine, workers=workers,
+                              buckets=buckets, scheduler=scheduler, progress=progress,
+                              notes=notes, max_memory=max_memory)
+    table = concat_and_sort(list(merged.parts()))
+    return table, merged.summary()
+
+
+def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
+                     engine: str = "threads", workers: int = 2, buckets: int | None = None,
+                     scheduler: str | None = None, progress: Progress | None = None,
+                     notes: Callable[[str], None] | None = None, max_memory: int | None = None,
+                     spill: os.PathLike[str] | str | None = None) -> MergedViolations:
+    """Run ``compiled`` over ``claims`` bucket by bucket; the violations rule by rule.
+
     Args:
         compiled: A compiled rulebook.
         claims: A claims folder, in-memory tables, or a dataset written by
@@ -591,9 +661,12 @@ def run_scaled(compiled: CompiledRulebook, claims: Any, kb: Any, *, engine: str 
         progress: Called as ``progress(label, done, total)`` after each job.
         notes: Called with informational lines (rules that run on the whole batch …).
         max_memory: Bytes; when the estimated need is higher, advice goes to ``notes``.
+        spill: A folder where each job's violations are written as it finishes, instead
+            of being kept in memory.
 
     Returns:
-        ``(violations, summary)`` as :meth:`CompiledRulebook.run_with_summary`.
+        The merged violations: :meth:`MergedViolations.parts`, then
+        :meth:`MergedViolations.summary`.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -625,19 +698,21 @@ def run_scaled(compiled: CompiledRulebook, claims: Any, kb: Any, *, engine: str 
         second = run.jobs(2)
         total = len(first) + len(second)
         results: list[JobResult] = []
-        for r in executor.map(run, first, {}):
-            results.append(r)
+
+        def keep(r: JobResult) -> None:
+            results.append(spill_result(spill, r) if spill is not None else r)
             if progress is not None:
                 progress(r.job.label(), len(results), total)
+
+        for r in executor.map(run, first, {}):
+            keep(r)
         values = run.combine(results) if run.partials else {}
         if second:
             for r in executor.map(run, second, values):
-                results.append(r)
-                if progress is not None:
-                    progress(r.job.label(), len(results), total)
+                keep(r)
     finally:
         executor.close()
-    return run.merge(results)
+    return MergedViolations(compiled, results, spill)
 
 
 ENGINE_FACTOR = 9.0
