@@ -39,6 +39,7 @@ class TableData:
         self._columns: dict[str, Vec] = {}
         self._order: tuple[np.ndarray, np.ndarray] | None = None
         self._dense: np.ndarray | None = None
+        self._sorter: np.ndarray | None = None
 
     def column(self, name: str) -> Vec:
         """The column ``name`` as a :class:`Vec`."""
@@ -59,7 +60,7 @@ class TableData:
         """``(dense, complete)``: rows with equal order columns share a dense rank."""
         rank, complete = self.order()
         if self._dense is None:
-            sorter = np.argsort(rank)
+            sorter = self.natural_sorter()
             same = np.zeros(self.n, dtype=bool)
             for name in self.schema.natural_order:
                 vec = self.column(name)
@@ -75,6 +76,15 @@ class TableData:
             dense[sorter] = dense_sorted
             self._dense = dense
         return self._dense, complete
+
+    def natural_sorter(self) -> np.ndarray:
+        """The row indexes in natural order (the inverse of :meth:`order`'s rank)."""
+        if self._sorter is None:
+            rank, _ = self.order()
+            sorter = np.empty(self.n, dtype=np.int64)
+            sorter[rank] = np.arange(self.n)
+            self._sorter = sorter
+        return self._sorter
 
     def order(self) -> tuple[np.ndarray, np.ndarray]:
         """``(rank, complete)``: each row's position in the natural order (nulls last,

@@ -297,10 +297,8 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
         ok &= range_vec.valid_mask()
         range_values = range_vec.values
     keep = np.flatnonzero(ok)
-    sort_keys = [rank[cand[keep]]]
-    if range_values is not None:
-        sort_keys.append(range_values[keep])
-    order = np.lexsort([*sort_keys, composite[keep]])
+    order = _key_range_rank_order(data, cand[keep], composite[keep],
+                                  None if range_values is None else range_values[keep])
     rows = cand[keep][order]
     raw = composite[keep][order]
     boundary = np.ones(len(raw), dtype=bool)
@@ -324,6 +322,34 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
     index.finish()
     ev.shared.put(("join", key), index)
     return index
+
+
+def _key_range_rank_order(data: Any, rows: np.ndarray, key: np.ndarray,
+                          range_values: np.ndarray | None) -> np.ndarray:
+    """The order of ``rows`` by (key, range value, natural order).
+
+    The rows are first put in natural order without sorting (the table's cached
+    natural-order permutation), then one stable sort on a combined integer key does
+    the rest: several times faster than ``np.lexsort`` on the three keys.
+    """
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
+    combined: np.ndarray | None = key
+    if range_values is not None:
+        combined = None
+        if range_values.dtype.kind in "iu":
+            low, high = int(range_values.min()), int(range_values.max())
+            width = high - low + 1
+            if (int(key.max()) + 1) * width < 1 << 62:
+                combined = key * width + (range_values.astype(np.int64) - low)
+    if combined is None:
+        rank, _ = data.order()
+        return np.lexsort([rank[rows], range_values, key])
+    position = np.full(data.n, -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    in_order = position[data.natural_sorter()]
+    in_order = in_order[in_order >= 0]
+    return in_order[np.argsort(combined[in_order], kind="stable")]
 
 
 def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> Match:
