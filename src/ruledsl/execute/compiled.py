@@ -105,18 +105,24 @@ class CompiledRulebook:
         self.rules: tuple[CheckedRule, ...] = selected
         self.params = rulebook.param_values(params)
         self._lifetimes: dict[Any, int] | None = None
+        self._planned = False
 
-    def lifetimes(self) -> dict[Any, int]:
+    def lifetimes(self) -> dict[Any, int] | None:
         """Each shared result's last user (index into :attr:`rules`), from a dry run of the
-        rules over an empty batch (see :mod:`ruledsl.execute.shared`); computed once."""
-        if self._lifetimes is None:
+        rules over an empty batch (see :mod:`ruledsl.execute.shared`); computed once.
+        ``None`` if the dry run fails: a run then keeps every shared result."""
+        if not self._planned:
+            self._planned = True
             empty = Evaluator(Batch({}, {}), dict(self.params))
 
             def dry_run(i: int, store: SharedStore) -> None:
                 empty.shared = store
                 run_rule(empty, self.rules[i])
 
-            self._lifetimes = plan_lifetimes(len(self.rules), dry_run)
+            try:
+                self._lifetimes = plan_lifetimes(len(self.rules), dry_run)
+            except Exception:  # noqa: BLE001 - the real run reports a real error
+                self._lifetimes = None
         return self._lifetimes
 
     def run(self, claims: Tables, kb: Tables, params: Mapping[str, Any] | None = None,

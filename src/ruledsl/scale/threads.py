@@ -381,8 +381,7 @@ class ScaledRun:
     def merge(self, results: Iterable[JobResult]) -> tuple[pa.Table, list[RuleSummary]]:
         """The violations table and per-rule summary of all jobs."""
         merged = MergedViolations(self.compiled, results)
-        table = concat_and_sort(list(merged.parts()))
-        return table, merged.summary()
+        return merged.table(), merged.summary()
 
 
 class MergedViolations:
@@ -434,6 +433,10 @@ class MergedViolations:
             amounts = part.column("vola_amt").to_numpy(zero_copy_only=False).astype(float)
             self._counts[rule_id] = (part.num_rows, round(float(np.nansum(amounts)), 2))
             yield part
+
+    def table(self) -> pa.Table:
+        """All the violations as one sorted table (in memory)."""
+        return concat_and_sort(list(self.parts()))
 
     def summary(self) -> list[RuleSummary]:
         """Per-rule summary (after :meth:`parts` has been read)."""
@@ -638,8 +641,7 @@ def run_scaled(compiled: CompiledRulebook, claims: Any, kb: Any, *, engine: str 
     merged = run_scaled_parts(compiled, claims, kb, engine=engine, workers=workers,
                               buckets=buckets, scheduler=scheduler, progress=progress,
                               notes=notes, max_memory=max_memory)
-    table = concat_and_sort(list(merged.parts()))
-    return table, merged.summary()
+    return merged.table(), merged.summary()
 
 
 def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
