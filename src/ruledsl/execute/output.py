@@ -274,15 +274,21 @@ def dedup_by_key(table: pa.Table) -> pa.Table:
     """
     if table.num_rows == 0:
         return table
-    table = table.take(_sort_indices(table, OUTPUT_SORT_KEYS))
-    if table.num_rows == 1:
-        return table
+    return table.take(dedup_order(table))
+
+
+def dedup_order(table: pa.Table) -> pa.Array:
+    """The row indexes :func:`dedup_by_key` keeps, in output order; only the key columns
+    are copied (in sorted order), never the whole table."""
+    order = _sort_indices(table, OUTPUT_SORT_KEYS)
+    if table.num_rows <= 1:
+        return order
     same = None
     for name in OUTPUT_SORT_KEYS:
-        eq = _same_as_previous(table.column(name).combine_chunks())
+        eq = _same_as_previous(table.column(name).take(order).combine_chunks())
         same = eq if same is None else pc.and_(same, eq)
     keep = pa.concat_arrays([pa.array([True]), pc.invert(same)])
-    return table.filter(keep)
+    return order.filter(keep)
 
 
 def concat_and_sort(tables: Iterable[pa.Table]) -> pa.Table:
@@ -337,7 +343,7 @@ def write_violations(table: pa.Table, path: str | os.PathLike[str], fmt: str = "
     Args:
         table: A violations table (:data:`VIOLATION_SCHEMA`), already sorted.
         path: The output file.
-        fmt: ``parquet`` (zstd level 3, no dictionary encoding, one row group per rule),
+        fmt: ``parquet`` (zstd level 3, no dictionary encoding, row groups per rule),
             ``csv`` (``lines`` as a JSON array text) or ``jsonl``.
     """
     with ViolationsWriter(path, fmt) as writer:
@@ -354,6 +360,12 @@ def split_by_rule(table: pa.Table) -> Iterator[pa.Table]:
     bounds = [0, *(change + 1).tolist(), table.num_rows]
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         yield table.slice(lo, hi - lo)
+
+
+ROW_GROUP_ROWS = 1 << 20
+"""Parquet row group size of violations files: each rule starts a row group, and a rule's
+firings are cut every ``ROW_GROUP_ROWS`` rows (so a rule written in pieces of this size
+gives the same file as a rule written at once)."""
 
 
 class ViolationsWriter:
@@ -379,14 +391,17 @@ class ViolationsWriter:
                 self._text.write(_csv_text([list(VIOLATION_COLUMNS)]))
 
     def write(self, part: pa.Table) -> None:
-        """Append one part (sorted; the next part's rows sort after it)."""
+        """Append one part (sorted; the next part's rows sort after it): one rule's firings,
+        or a piece of them whose length is a multiple of :data:`ROW_GROUP_ROWS`."""
         part = part.select(list(VIOLATION_COLUMNS)).cast(VIOLATION_SCHEMA).combine_chunks()
         self.rows += part.num_rows
         if part.num_rows == 0:
             return
-        if self._parquet is not None:
-            self._parquet.write_table(part.replace_schema_metadata(None),
-                                      row_group_size=part.num_rows)
+        if self._parquet is not None:  # row groups of ROW_GROUP_ROWS from each rule's start
+            part = part.replace_schema_metadata(None)
+            for start in range(0, part.num_rows, ROW_GROUP_ROWS):
+                chunk = part.slice(start, ROW_GROUP_ROWS)
+                self._parquet.write_table(chunk, row_group_size=chunk.num_rows)
         elif self.fmt == "csv":
             self._text.write(_csv_text(
                 [[_csv_cell(name, row[name]) for name in VIOLATION_COLUMNS]

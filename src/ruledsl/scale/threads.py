@@ -56,9 +56,17 @@ import pyarrow as pa
 from .. import ir
 from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
+from ..execute import output as violations_output
 from ..execute.batch import columns_to_load
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
-from ..execute.output import concat_and_sort, dedup_by_key, empty_violations, split_by_rule
+from ..execute.output import (
+    VIOLATION_COLUMNS,
+    VIOLATION_SCHEMA,
+    concat_and_sort,
+    dedup_order,
+    empty_violations,
+    split_by_rule,
+)
 from ..schema import SCHEMA
 from .buckets import Buckets, Dataset, is_dataset, split_memory
 from .partition import KEYS, SCHEMES, PartitionPlan, global_name, plan_partitions, with_globals
@@ -429,10 +437,15 @@ class MergedViolations:
             table = read(rule_id)
             if table is None or table.num_rows == 0:
                 continue
-            part = dedup_by_key(concat_and_sort([table]))
-            amounts = part.column("vola_amt").to_numpy(zero_copy_only=False).astype(float)
-            self._counts[rule_id] = (part.num_rows, round(float(np.nansum(amounts)), 2))
-            yield part
+            table = table.select(list(VIOLATION_COLUMNS)).cast(VIOLATION_SCHEMA)
+            order = dedup_order(table)
+            amounts = table.column("vola_amt").take(order).to_numpy(zero_copy_only=False)
+            self._counts[rule_id] = (len(order),
+                                     round(float(np.nansum(amounts.astype(float))), 2))
+            # a rule's firings in pieces of a row group each: a copy of one piece at a time
+            step = violations_output.ROW_GROUP_ROWS
+            for start in range(0, len(order), step):
+                yield table.take(order.slice(start, step)).combine_chunks()
 
     def table(self) -> pa.Table:
         """All the violations as one sorted table (in memory)."""
