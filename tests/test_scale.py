@@ -345,8 +345,9 @@ def test_dataset_manifest_counts_rows(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------- CLI --
-def test_cli_workers_partition_and_dataset_give_identical_files(tmp_path: Path,
-                                                                capsys: Any) -> None:
+def _cli_run_twice(tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    """Write a demo batch, run ``MIXED`` rules with one worker and with two
+    (``one.parquet``, ``two.parquet``); the claims and KB folders and the run arguments."""
     claims, kb = generate(persons=10, seed=8)
     folder = write_folder(tmp_path / "claims", claims)
     kb_dir = write_folder(tmp_path / "kb", kb)
@@ -354,6 +355,12 @@ def test_cli_workers_partition_and_dataset_give_identical_files(tmp_path: Path,
             "--rules", *MIXED]
     assert main([*base, "-o", str(tmp_path / "one.parquet")]) == 0
     assert main([*base, "--workers", "2", "-o", str(tmp_path / "two.parquet")]) == 0
+    return folder, kb_dir, base
+
+
+def test_cli_workers_partition_and_dataset_give_identical_files(tmp_path: Path,
+                                                                capsys: Any) -> None:
+    folder, kb_dir, base = _cli_run_twice(tmp_path)
     assert main(["-q", "partition", "--claims", str(folder), "--out", str(tmp_path / "ds"),
                  "--by", "auto", "--rulebook", str(NINGXIA), "--buckets", "3"]) == 0
     assert main(["-q", "run", str(NINGXIA), "--claims", str(tmp_path / "ds"), "--kb",
@@ -380,13 +387,7 @@ def test_big_rules_are_written_in_row_groups_alike(tmp_path: Path, monkeypatch: 
     from ruledsl.execute import output
 
     monkeypatch.setattr(output, "ROW_GROUP_ROWS", 2)
-    claims, kb = generate(persons=10, seed=8)
-    folder = write_folder(tmp_path / "claims", claims)
-    kb_dir = write_folder(tmp_path / "kb", kb)
-    base = ["-q", "run", str(NINGXIA), "--claims", str(folder), "--kb", str(kb_dir),
-            "--rules", *MIXED]
-    assert main([*base, "-o", str(tmp_path / "one.parquet")]) == 0
-    assert main([*base, "--workers", "2", "-o", str(tmp_path / "two.parquet")]) == 0
+    _cli_run_twice(tmp_path)
     one = pq.ParquetFile(tmp_path / "one.parquet")
     assert one.metadata.num_row_groups > len(set(one.read().column("rule_id").to_pylist()))
     assert (tmp_path / "two.parquet").read_bytes() == (tmp_path / "one.parquet").read_bytes()
