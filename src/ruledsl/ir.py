@@ -217,6 +217,15 @@ def _exprs(value: Any) -> Iterator[Expr]:
             yield from _exprs(item)
 
 
+def conjuncts(expr: Expr | None) -> list[Expr]:
+    """The ``and``-ed parts of a condition."""
+    if expr is None:
+        return []
+    if isinstance(expr, Call) and expr.func == "and":
+        return conjuncts(expr.args[0]) + conjuncts(expr.args[1])
+    return [expr]
+
+
 def columns_read(exprs: Iterable[Expr]) -> dict[str, frozenset[str]]:
     """Table → the physical columns ``exprs`` name; a table an aggregate ranges over is
     listed even when no column of it is named (``计数(明细 y)``).

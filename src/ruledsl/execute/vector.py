@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import ir
+from ..ir import conjuncts
 from ..types import (
     BOOL,
     DATE,
@@ -61,15 +62,6 @@ from .vec import (
 
 MAX_PAIRS = 200_000_000
 """Refuse to build a join larger than this (a rule that pairs every row with every row)."""
-
-
-def conjuncts(expr: ir.Expr | None) -> list[ir.Expr]:
-    """The ``and``-ed parts of a condition."""
-    if expr is None:
-        return []
-    if isinstance(expr, ir.Call) and expr.func == "and":
-        return conjuncts(expr.args[0]) + conjuncts(expr.args[1])
-    return [expr]
 
 
 @functools.lru_cache(maxsize=65536)

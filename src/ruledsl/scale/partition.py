@@ -237,7 +237,7 @@ class _Prover:
                 or row.value is not None or not isinstance(row.source, ir.TableSource) \
                 or not self.partitioned(row.source.table):
             return False
-        for cond in _conjuncts(row.where):
+        for cond in ir.conjuncts(row.where):
             for mine, other, func in _sides(cond):
                 hit = self.col_ns(mine)
                 there = self.col_ns(other)
@@ -273,7 +273,7 @@ class _Prover:
                       if isinstance(src, ir.TableSource) and self.partitioned(src.table)]
         if not scope_vars:
             raise _Refused(f"the scope has no {self.scheme.name}-partitioned claim table")
-        self.check_connected(scope_vars, _conjuncts(rule.where))
+        self.check_connected(scope_vars, ir.conjuncts(rule.where))
         if rule.group_keys is not None:
             self.check_group(rule, scope_vars)
         for _, src in rule.bindings:
@@ -310,7 +310,7 @@ class _Prover:
                            "by a key")
 
     def check_group(self, rule: CheckedRule, scope_vars: list[str]) -> None:
-        conds = _conjuncts(rule.where)
+        conds = ir.conjuncts(rule.where)
         for key in rule.group_keys or ():
             hit = self.col_ns(key)
             if hit is None:
@@ -342,7 +342,7 @@ class _Prover:
             if not ir.free_vars(agg) and not any(ir.uses_group(e) for e in inner):
                 self.check_global(agg)
                 return
-            if not any(self.linked_to(c, agg.var) for c in _conjuncts(agg.where)):
+            if not any(self.linked_to(c, agg.var) for c in ir.conjuncts(agg.where)):
                 raise _Refused(
                     f"a comprehension over {table} ({agg.var.split('#')[0]}) is not linked to "
                     f"the bucket: no condition {agg.var.split('#')[0]}.K = r.K on a linked key")
@@ -365,14 +365,6 @@ class _Prover:
             raise _Refused("a batch-wide aggregate inside a batch-wide aggregate")
         if agg not in self.globals:
             self.globals.append(agg)
-
-
-def _conjuncts(expr: ir.Expr | None) -> list[ir.Expr]:
-    if expr is None:
-        return []
-    if isinstance(expr, ir.Call) and expr.func == "and":
-        return _conjuncts(expr.args[0]) + _conjuncts(expr.args[1])
-    return [expr]
 
 
 def _sides(cond: ir.Expr) -> Iterator[tuple[ir.Expr, ir.Expr, str]]:

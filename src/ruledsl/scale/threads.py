@@ -254,14 +254,6 @@ def open_source(claims: Any, rules: Sequence[Any], k: int) -> Source:
 
 
 # --------------------------------------------------------------- planning --
-def _claims_tables(rules: Iterable[Any]) -> tuple[str, ...]:
-    # no settlement "for hygiene": hygiene was applied to the whole batch before splitting
-    names: set[str] = set()
-    for rule in rules:
-        names |= set(rule.tables())
-    return tuple(t for t in SCHEMA.tables if t in names and SCHEMA.tables[t].kind == "claims")
-
-
 class ScaledRun:
     """The jobs of one run of a compiled rulebook over a source (see the module docstring).
 
@@ -332,17 +324,14 @@ class ScaledRun:
             partials = tuple((n, g) for n, _, g in self.partials) \
                 if (scheme, p, unit) == ("person", 1, 0) else ()
             rules = plan.rules if plan is not None else ()
-            tables = set(_claims_tables(rules))
-            for _, _, g in (self.partials if partials else ()):
-                tables |= set(_claims_tables([_AggTables(g)]))
-            tables_t = tuple(t for t in SCHEMA.tables if t in tables and t in self.source.tables)
-            read: dict[str, set[str]] = {t: set() for t in tables_t}
-            for rule in rules:
-                for t, cols in rule.columns().items():
+            # the claim tables and columns of the job's rules and batch-wide partials (no
+            # settlement "for hygiene": hygiene was applied to the whole batch before splitting)
+            read: dict[str, set[str]] = {}
+            for used in [*(r.columns() for r in rules), *(ir.columns_read([g]) for _, g in partials)]:
+                for t, cols in used.items():
                     read.setdefault(t, set()).update(cols)
-            for _, g in partials:
-                for t, cols in ir.columns_read([g]).items():
-                    read.setdefault(t, set()).update(cols)
+            tables_t = tuple(t for t in SCHEMA.tables if t in read and t in self.source.tables
+                             and SCHEMA.tables[t].kind == "claims")
             columns = tuple(columns_to_load({t: read[t] for t in tables_t}).items())
             ids = tuple(r.id for r in rules)
             if scheme == WHOLE:
@@ -475,20 +464,6 @@ def spill_result(folder: os.PathLike[str] | str, result: JobResult) -> JobResult
 
     pq.write_table(result.table, _spill_file(folder, result.job))
     return attrs.evolve(result, table=empty_violations())
-
-
-@attrs.frozen
-class _AggTables:
-    """Duck-typed rule whose ``tables()`` are an aggregate's (for :func:`_claims_tables`)."""
-
-    agg: ir.Agg
-
-    def tables(self) -> frozenset[str]:
-        out = set()
-        for sub in ir.walk(self.agg):
-            if isinstance(sub, ir.Agg) and isinstance(sub.source, ir.TableSource):
-                out.add(sub.source.table)
-        return frozenset(out)
 
 
 # -------------------------------------------------------------- executing --
