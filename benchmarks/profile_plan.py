@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--visit", action="store_true", help="profile 50 single-visit calls instead")
     ap.add_argument("--no-cprofile", action="store_true", help="run without cProfile (for py-spy)")
+    ap.add_argument("--dump", metavar="FILE", help="also write the raw cProfile stats (for pstats "
+                    "print_callers)")
     args = ap.parse_args(argv)
 
     import pyarrow as pa
@@ -110,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
                               "rss_after_load_mb": round(after_load), "machine": C.machine()}
     if not args.no_cprofile:
         stats = pstats.Stats(prof)
+        if args.dump:
+            stats.dump_stats(args.dump)
         for key in ("tottime", "cumulative"):
             buf = io.StringIO()
             pstats.Stats(prof, stream=buf).sort_stats(key).print_stats(args.top)

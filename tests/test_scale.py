@@ -406,3 +406,18 @@ def test_cli_max_memory_advice_and_usage_errors(tmp_path: Path, capsys: Any) -> 
     assert main([*base, "--max-memory", "lots"]) == 2
     assert main(["partition", "--claims", str(folder), "--out", str(tmp_path / "d"),
                  "--by", "county"]) == 2
+
+
+def test_progress_lines_in_a_log(capsys: Any, monkeypatch: Any) -> None:
+    """Not on a terminal (a batch job's log), progress is a line every few seconds."""
+    from ruledsl import cli
+
+    clock = iter([100.0, 101.0, 103.0, 104.0, 114.0, 115.0])
+    monkeypatch.setattr(cli.time, "perf_counter", lambda: next(clock))
+    progress = cli.Progress(True)  # start at 100 s
+    for done, rule in enumerate(["ZL-01", "ZL-02", "ZL-03", "ZL-04", "ZL-05"], 1):
+        progress(rule, done, 5)
+    lines = capsys.readouterr().err.splitlines()
+    # 101 s: too early; 103 s: first line; 104 s: within 10 s of it; 114 s; 115 s: the last
+    assert lines == ["ruledsl: 2/5 ZL-02 3.0s", "ruledsl: 4/5 ZL-04 14.0s",
+                     "ruledsl: 5/5 ZL-05 15.0s"]

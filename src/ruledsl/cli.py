@@ -112,24 +112,42 @@ def _convert(text: str, dtype: Any, types: dict[str, Any], set_type: Any) -> Any
 
 
 class Progress:
-    """Progress on stderr for runs longer than a couple of seconds (TTY only)."""
+    """Progress on stderr for runs longer than a couple of seconds.
+
+    On a terminal, one bar redrawn in place; otherwise (a log file, a batch job)
+    a line every :attr:`LOG_EVERY` seconds and one at the end, so that an
+    operator reading the log sees where a long run is.
+    """
+
+    LOG_EVERY = 10.0
 
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
         self.start = time.perf_counter()
         self.shown = False
+        self.logged = self.start
 
     def __call__(self, rule_id: str, done: int, total: int) -> None:
         if not self.enabled:
             return
-        elapsed = time.perf_counter() - self.start
+        now = time.perf_counter()
+        elapsed = now - self.start
         if elapsed < 2 and not self.shown:
             return
+        if not self.tty:
+            if self.shown and done < total and now - self.logged < self.LOG_EVERY:
+                return
+            self.logged = now
         self.shown = True
-        bar = "#" * int(20 * done / max(total, 1))
-        end = "\n" if done >= total else ""
-        print(f"\r[{bar:<20}] {done}/{total} {rule_id:<8} {elapsed:6.1f}s", end=end,
-              file=sys.stderr, flush=True)
+        if self.tty:
+            bar = "#" * int(20 * done / max(total, 1))
+            end = "\n" if done >= total else ""
+            print(f"\r[{bar:<20}] {done}/{total} {rule_id:<8} {elapsed:6.1f}s", end=end,
+                  file=sys.stderr, flush=True)
+        else:
+            print(f"ruledsl: {done}/{total} {rule_id} {elapsed:.1f}s", file=sys.stderr,
+                  flush=True)
 
 
 def _existing(*paths: str | None) -> None:
