@@ -39,7 +39,7 @@ from .batch import Batch
 from .frames import Frame, GroupContext
 from .reduce import collect_distinct_strings
 from .shared import SharedStore, plan_lifetimes
-from .vec import ListVec, Vec
+from .vec import ListVec, Vec, factorize
 from .vector import Evaluator, conjuncts, round_half_away
 
 Tables = Mapping[str, pa.Table] | str | Path
@@ -219,10 +219,9 @@ def group_frame(ev: Evaluator, members: Frame, rule: CheckedRule) -> Frame:
         values = np.where(valid, vec.values, 0)
         if values.dtype != np.int64:
             values = values.astype(np.float64)
-        _, inverse = np.unique(values, return_inverse=True)
-        part = np.where(valid, inverse.reshape(-1) + 1, 0)  # null is its own group value
-        _, code = np.unique(code * (int(part.max(initial=0)) + 1) + part, return_inverse=True)
-        code = code.reshape(-1)
+        _, inverse = factorize(values)
+        part = np.where(valid, inverse + 1, 0)  # null is its own group value
+        _, code = factorize(code * (int(part.max(initial=0)) + 1) + part)
     n_groups = int(code.max()) + 1 if members.n else 0
     variables = tuple(var for var, _ in rule.bindings)
     rank = ev.member_rank(members, variables)

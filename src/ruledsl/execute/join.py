@@ -29,7 +29,7 @@ from ..errors import ExecutionError
 from ..types import BOOL, STR, RowType
 from .frames import Frame
 from .reduce import longest_runs, reduce
-from .vec import ListVec, Vec, dictionary_map, expand_ranges, search_sorted
+from .vec import ListVec, Vec, dictionary_map, distinct, expand_ranges, search_sorted
 from .vector import MAX_PAIRS, Evaluator, canonical, conjuncts
 
 RANK = "$rank"
@@ -283,7 +283,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
         size *= space.size
         compressed = None
         if size > _COMPRESS_AT:
-            compressed = np.unique(composite[ok])
+            compressed = distinct(composite[ok])
             composite = search_sorted(compressed, composite)
             size = max(len(compressed), 1)
         radix.append((space.size, compressed))

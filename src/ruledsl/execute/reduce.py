@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..types import BOOL, FLOAT, INT, MONEY, STR, DataType, ListType
-from .vec import ListVec, Vec
+from .vec import ListVec, Vec, distinct
 
 _EMPTY_ZERO = ("count", "sum", "count_distinct", "longest_run")
 
@@ -66,8 +66,8 @@ def reduce(func: str, group: np.ndarray, n_groups: int, value: Vec | None,
         if len(g) == 0:
             return Vec(np.zeros(n_groups, dtype=np.int64), None, INT)
         combined, width, _ = _pair_codes(g, v)
-        distinct = np.unique(combined)
-        return Vec(np.bincount(distinct // width, minlength=n_groups).astype(np.int64), None, INT)
+        present = distinct(combined)
+        return Vec(np.bincount(present // width, minlength=n_groups).astype(np.int64), None, INT)
     if func in ("first", "last"):
         pick = _pick(func, group, n_groups, order or [], tie)
         return value.take(pick)

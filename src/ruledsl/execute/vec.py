@@ -159,6 +159,57 @@ def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return base + np.arange(total, dtype=np.int64)
 
 
+_DENSE_SPAN = 1 << 16
+
+
+def _dense_span(values: np.ndarray) -> tuple[int, int] | None:
+    """``(low, span)`` of integer ``values`` when a table of ``span`` slots is cheaper
+    than sorting them (the span is at most about twice their number), else None."""
+    if values.dtype.kind not in "iu" or len(values) == 0:
+        return None
+    low, high = int(values.min()), int(values.max())
+    span = high - low + 1
+    return (low, span) if span <= max(2 * len(values), _DENSE_SPAN) else None
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)``; for integers in a small span, by a presence table (O(n),
+    no sort).
+
+    Example:
+        >>> distinct(np.array([7, 3, 7, 5])).tolist()
+        [3, 5, 7]
+    """
+    dense = _dense_span(values)
+    if dense is None:
+        return np.unique(values)
+    low, span = dense
+    present = np.zeros(span, dtype=bool)
+    present[values - low] = True
+    return (np.flatnonzero(present) + low).astype(values.dtype)
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)``: the sorted distinct values and the
+    position of each value among them; for integers in a small span, without a sort.
+
+    Example:
+        >>> uniq, inverse = factorize(np.array([7, 3, 7, 5]))
+        >>> uniq.tolist(), inverse.tolist()
+        ([3, 5, 7], [2, 0, 2, 1])
+    """
+    dense = _dense_span(values)
+    if dense is None:
+        uniq, inverse = np.unique(values, return_inverse=True)
+        return uniq, inverse.reshape(-1).astype(np.int64, copy=False)
+    low, span = dense
+    offset = values.astype(np.int64) - low
+    present = np.zeros(span, dtype=bool)
+    present[offset] = True
+    position = np.cumsum(present) - 1
+    return (np.flatnonzero(present) + low).astype(values.dtype), position[offset]
+
+
 def sorted_unique(array: pa.Array) -> pa.Array:
     """The distinct non-null strings of ``array``, sorted by code point."""
     unique = pc.unique(array.drop_null() if array.null_count else array)

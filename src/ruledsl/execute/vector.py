@@ -53,6 +53,7 @@ from .vec import (
     ListVec,
     Vec,
     expand_ranges,
+    factorize,
     map_dictionary,
     recode,
     search_dictionary,
@@ -733,12 +734,11 @@ def code_membership(operand: Vec, set_id: Vec, rows_set: Vec, lows: Vec, highs: 
     if not valid.any() or len(rows_set) == 0:
         return Vec(result, None if valid.all() else valid, BOOL)
     assert operand.dictionary is not None and set_id.dictionary is not None
-    pairs, inverse = np.unique(np.stack([operand.values[valid], set_id.values[valid]]), axis=1,
-                               return_inverse=True)
-    inverse = inverse.reshape(-1)
-    codes = normalize_codes(operand.dictionary.take(pa.array(pairs[0])))
-    sets = set_id.dictionary.take(pa.array(pairs[1]))
-    hit = np.zeros(pairs.shape[1], dtype=bool)
+    width = max(len(set_id.dictionary), 1)
+    pairs, inverse = factorize(operand.values[valid] * width + set_id.values[valid])
+    codes = normalize_codes(operand.dictionary.take(pa.array(pairs // width)))
+    sets = set_id.dictionary.take(pa.array(pairs % width))
+    hit = np.zeros(len(pairs), dtype=bool)
     row_sets = rows_set.strings().to_pylist()
     row_lows = lows.strings().to_pylist()
     row_highs = highs.strings().to_pylist()

@@ -1,0 +1,48 @@
+"""The engine's array helpers agree with the numpy functions they stand in for."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from ruledsl.execute import vec
+
+# small spans take the presence-table path, wide ones numpy's sort
+_INTS = st.one_of(
+    arrays(np.int64, st.integers(0, 300), elements=st.integers(-50, 50)),
+    arrays(np.int64, st.integers(0, 300), elements=st.integers(-(2**62), 2**62)),
+    arrays(np.uint8, st.integers(0, 50)),
+    arrays(np.int32, st.integers(0, 50), elements=st.integers(0, 200_000)),
+)
+
+
+@given(_INTS)
+def test_factorize_is_numpy_unique(values: np.ndarray) -> None:
+    uniq, inverse = vec.factorize(values)
+    want_uniq, want_inverse = np.unique(values, return_inverse=True)
+    assert uniq.dtype == values.dtype
+    assert uniq.tolist() == want_uniq.tolist()
+    assert inverse.tolist() == want_inverse.reshape(-1).tolist()
+    assert vec.distinct(values).tolist() == want_uniq.tolist()
+
+
+def test_factorize_floats_fall_back_to_sorting() -> None:
+    uniq, inverse = vec.factorize(np.array([2.5, -1.0, 2.5]))
+    assert uniq.tolist() == [-1.0, 2.5] and inverse.tolist() == [1, 0, 1]
+
+
+@given(arrays(np.int64, st.integers(0, 200), elements=st.integers(-1000, 1000)),
+       arrays(np.int64, st.integers(0, 200), elements=st.integers(-1100, 1100)),
+       st.sampled_from(["left", "right"]))
+def test_search_sorted_is_numpy_searchsorted(haystack: np.ndarray, needles: np.ndarray,
+                                             side: str) -> None:
+    haystack = np.sort(haystack)
+    old = vec._SORT_QUERIES_FROM
+    try:
+        vec._SORT_QUERIES_FROM = 0  # take the sorted-needles path even for small inputs
+        got = vec.search_sorted(haystack, needles, side)
+    finally:
+        vec._SORT_QUERIES_FROM = old
+    assert got.tolist() == np.searchsorted(haystack, needles, side).tolist()  # type: ignore[call-overload]
