@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -29,7 +30,9 @@ from ruledsl.demo import generate
 from ruledsl.errors import RuleDslError
 from ruledsl.execute.output import concat_and_sort
 from ruledsl.rulebook import Rulebook, load_rulebook, load_text
+from ruledsl.scale import merge
 from ruledsl.scale.buckets import Dataset, assign, bucket_file, write_dataset
+from ruledsl.scale.merge import MergedViolations, spill_result
 from ruledsl.scale.partition import (
     DOCTOR,
     INSTITUTION,
@@ -39,14 +42,7 @@ from ruledsl.scale.partition import (
     partition_key,
     plan_partitions,
 )
-from ruledsl.scale.threads import (
-    BucketError,
-    MemorySource,
-    MergedViolations,
-    ScaledRun,
-    run_scaled,
-    spill_result,
-)
+from ruledsl.scale.threads import BucketError, MemorySource, ScaledRun, run_scaled
 from ruledsl.testing.data import claim_batches, python_source
 from ruledsl.testing.rules import well_typed_rules
 
@@ -310,7 +306,8 @@ def test_bad_bucket_file_names_the_bucket(ningxia: Rulebook, tmp_path: Path) -> 
         run_scaled(ningxia.compile(rules=["GL-02"]), tmp_path / "ds", kb, engine="threads")
 
 
-def test_a_result_delivered_twice_is_counted_once(ningxia: Rulebook, tmp_path: Path) -> None:
+def test_a_result_delivered_twice_is_counted_once(ningxia: Rulebook, tmp_path: Path,
+                                                  monkeypatch: Any) -> None:
     claims, kb = generate(persons=20, seed=6)
     plan = ningxia.compile(rules=MIXED)
     run = ScaledRun(plan, MemorySource(claims, 3))
@@ -322,14 +319,35 @@ def test_a_result_delivered_twice_is_counted_once(ningxia: Rulebook, tmp_path: P
     once, _ = run.merge(results)
     twice, summary = run.merge(results + results[:2])
     assert once.equals(twice)
-    spill = tmp_path / "spill"
-    spill.mkdir()
-    spilled = MergedViolations(plan, [spill_result(spill, r) for r in results + results[:2]],
-                               spill)
-    assert concat_and_sort(list(spilled.parts())).equals(once)
-    assert spilled.summary() == summary
     fired = {s.rule_id: s.firings for s in summary}
     assert sum(fired.values()) == once.num_rows
+    for external_from in (0, 1 << 20):  # every rule merged externally / in memory
+        monkeypatch.setattr(merge, "EXTERNAL_FROM_ROWS", external_from)
+        spill = tmp_path / f"spill-{external_from}"
+        spill.mkdir()
+        spilled = MergedViolations(plan, [spill_result(spill, r) for r in results + results[:2]])
+        assert concat_and_sort(list(spilled.parts())).equals(once)
+        assert spilled.summary() == summary
+
+
+def test_external_merge_falls_back_when_two_jobs_fire_one_key(
+        ningxia: Rulebook, tmp_path: Path, monkeypatch: Any) -> None:
+    """Never with a sound partitioning; but if two jobs fired one key, the merge keeps one
+    firing as the in-memory merge does."""
+    claims, kb = generate(persons=20, seed=6)
+    plan = ningxia.compile(rules=MIXED)
+    run = ScaledRun(plan, MemorySource(claims, 3))
+    from ruledsl.execute.compiled import read_tables
+    from ruledsl.scale.threads import LocalExecutor
+
+    results = list(LocalExecutor(run.source, read_tables(kb, "kb", plan.rules))
+                   .map(run, run.jobs(1), {}))
+    once, _ = run.merge(results)
+    copy = attrs.evolve(results[0], job=attrs.evolve(results[0].job, bucket=99))
+    assert results[0].table.num_rows
+    monkeypatch.setattr(merge, "EXTERNAL_FROM_ROWS", 0)
+    spilled = MergedViolations(plan, [spill_result(tmp_path, r) for r in [*results, copy]])
+    assert concat_and_sort(list(spilled.parts())).equals(once)
 
 
 def test_dataset_manifest_counts_rows(tmp_path: Path) -> None:
@@ -387,6 +405,7 @@ def test_big_rules_are_written_in_row_groups_alike(tmp_path: Path, monkeypatch: 
     from ruledsl.execute import output
 
     monkeypatch.setattr(output, "ROW_GROUP_ROWS", 2)
+    monkeypatch.setattr(merge, "EXTERNAL_FROM_ROWS", 5)  # big rules merged externally
     _cli_run_twice(tmp_path)
     one = pq.ParquetFile(tmp_path / "one.parquet")
     assert one.metadata.num_row_groups > len(set(one.read().column("rule_id").to_pylist()))

@@ -238,10 +238,14 @@ def _lines_key(lines: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pc.binary_join(rebuilt, "")
 
 
-def _sort_indices(table: pa.Table, keys: Sequence[str]) -> pa.Array:
-    """Stable ascending sort by ``keys`` then the tie-breaks, nulls first."""
-    work = table.select(list(dict.fromkeys([*keys, *_TIE_BREAK])))
-    work = work.append_column("__lines", _lines_key(table.column("lines")))
+def _sort_indices(table: pa.Table, keys: Sequence[str], tie_break: bool = True) -> pa.Array:
+    """Stable ascending sort by ``keys`` then (with ``tie_break``) the tie-breaks, nulls
+    first."""
+    if tie_break:
+        work = table.select(list(dict.fromkeys([*keys, *_TIE_BREAK])))
+        work = work.append_column("__lines", _lines_key(table.column("lines")))
+    else:
+        work = table.select(list(keys))
     try:  # pyarrow >= 25: null placement per key
         order3 = [(name, "ascending", "at_start") for name in work.column_names]
         return pc.sort_indices(work, sort_keys=order3)
@@ -283,12 +287,27 @@ def dedup_order(table: pa.Table) -> pa.Array:
     order = _sort_indices(table, OUTPUT_SORT_KEYS)
     if table.num_rows <= 1:
         return order
+    keep = pa.concat_arrays([pa.array([True]), pc.invert(_same_key_as_previous(table, order))])
+    return order.filter(keep)
+
+
+def key_order(table: pa.Table) -> tuple[pa.Array, bool]:
+    """The output order of firings whose (rule, key) may repeat only within runs already
+    de-duplicated: the sort by (rule, key) alone, and whether every (rule, key) is unique
+    (when it is, this is :func:`dedup_order`'s order: ties need no tie-break)."""
+    order = _sort_indices(table, OUTPUT_SORT_KEYS, tie_break=False)
+    if table.num_rows <= 1:
+        return order, True
+    return order, not pc.any(_same_key_as_previous(table, order)).as_py()
+
+
+def _same_key_as_previous(table: pa.Table, order: pa.Array) -> pa.Array:
     same = None
     for name in OUTPUT_SORT_KEYS:
         eq = _same_as_previous(table.column(name).take(order).combine_chunks())
         same = eq if same is None else pc.and_(same, eq)
-    keep = pa.concat_arrays([pa.array([True]), pc.invert(same)])
-    return order.filter(keep)
+    assert same is not None
+    return same
 
 
 def concat_and_sort(tables: Iterable[pa.Table]) -> pa.Table:

@@ -6,7 +6,9 @@
   components of the linked keys, hashed) in memory, and the hive-partitioned
   Parquet dataset written by ``ruledsl partition``;
 * :mod:`~ruledsl.scale.threads`: the runner: buckets as tasks on a thread pool,
-  batch-wide values first, outputs merged deterministically;
+  batch-wide values first;
+* :mod:`~ruledsl.scale.merge`: the jobs' outputs merged deterministically, in memory
+  or from spilled runs (an external merge for big rules);
 * :mod:`~ruledsl.scale.dask_engine`: the same tasks on Dask distributed.
 
 Whatever the engine, bucket count or worker count, the violations table is

@@ -11,10 +11,9 @@
    :func:`~ruledsl.scale.partition.with_globals`), plus the whole-batch job.
 3. The partials are combined (``min``/``max``/``count``/``exists`` are
    exact); **phase 2** runs the rules that need them, as parameters.
-4. The firings of all jobs are concatenated, de-duplicated per rule and key
-   (:func:`~ruledsl.execute.output.dedup_by_key`) and sorted
-   (:func:`~ruledsl.execute.output.concat_and_sort`): the same table as one
-   ``plan.run`` over the whole batch, whatever the order the jobs finished in.
+4. The firings of all jobs are merged, de-duplicated per rule and key and sorted
+   (:mod:`~ruledsl.scale.merge`): the same table as one ``plan.run`` over the whole
+   batch, whatever the order the jobs finished in.
 
 A job runs the ordinary compiled plan (``CompiledRulebook.run_with_summary``)
 over its bucket's tables and the whole knowledge base.  Engines differ only in
@@ -46,7 +45,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -56,19 +54,12 @@ import pyarrow as pa
 from .. import ir
 from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
-from ..execute import output as violations_output
 from ..execute.batch import columns_to_load
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
-from ..execute.output import (
-    VIOLATION_COLUMNS,
-    VIOLATION_SCHEMA,
-    concat_and_sort,
-    dedup_order,
-    empty_violations,
-    split_by_rule,
-)
+from ..execute.output import empty_violations
 from ..schema import SCHEMA
 from .buckets import Buckets, Dataset, is_dataset, split_memory
+from .merge import MergedViolations, SpilledRun, spill_result
 from .partition import KEYS, SCHEMES, PartitionPlan, global_name, plan_partitions, with_globals
 
 __all__ = [
@@ -151,6 +142,8 @@ class JobResult:
     summary: tuple[RuleSummary, ...]
     partials: dict[str, Any]
     seconds: float
+    spilled: SpilledRun | None = None
+    """Where the firings went when they were spilled (``table`` is then empty)."""
 
 
 # ----------------------------------------------------------------- sources --
@@ -379,91 +372,6 @@ class ScaledRun:
         """The violations table and per-rule summary of all jobs."""
         merged = MergedViolations(self.compiled, results)
         return merged.table(), merged.summary()
-
-
-class MergedViolations:
-    """The violations of all jobs of a run, rule by rule, sorted and de-duplicated.
-
-    A job's result is counted once, even if it was delivered twice (a rerun Dask task).
-    With ``spill`` (a folder), each job's violations were written there as the job
-    finished (:func:`spill_result`), and :meth:`parts` reads one rule at a time, so
-    the output of a run need not fit in memory.
-    """
-
-    def __init__(self, compiled: CompiledRulebook, results: Iterable[JobResult],
-                 spill: os.PathLike[str] | str | None = None) -> None:
-        self.compiled = compiled
-        self.spill = spill
-        done = sorted(results, key=lambda r: (r.job.phase, r.job.scheme, r.job.unit,
-                                              r.job.bucket))
-        seen: set[tuple[int, str, int, int]] = set()
-        self.results: list[JobResult] = []
-        for r in done:
-            ident = (r.job.phase, r.job.scheme, r.job.unit, r.job.bucket)
-            if ident not in seen:
-                seen.add(ident)
-                self.results.append(r)
-        self._counts: dict[str, tuple[int, float]] = {}
-
-    def parts(self) -> Iterator[pa.Table]:
-        """Each rule's violations (rules in output order), sorted and de-duplicated."""
-        rule_ids = sorted({s.rule_id for r in self.results for s in r.summary})
-        if self.spill is None:
-            merged = concat_and_sort([r.table for r in self.results])
-            pieces = {part.column("rule_id")[0].as_py(): part for part in split_by_rule(merged)}
-            read = pieces.get
-        else:
-            import pyarrow.dataset as ds
-
-            files = [str(_spill_file(self.spill, r.job)) for r in self.results]
-            dataset = ds.dataset(files, format="parquet") if files else None
-
-            def read(rule_id: str) -> pa.Table | None:
-                if dataset is None:
-                    return None
-                return dataset.to_table(filter=ds.field("rule_id") == rule_id)
-        for rule_id in rule_ids:
-            table = read(rule_id)
-            if table is None or table.num_rows == 0:
-                continue
-            table = table.select(list(VIOLATION_COLUMNS)).cast(VIOLATION_SCHEMA)
-            order = dedup_order(table)
-            amounts = table.column("vola_amt").take(order).to_numpy(zero_copy_only=False)
-            self._counts[rule_id] = (len(order),
-                                     round(float(np.nansum(amounts.astype(float))), 2))
-            # a rule's firings in pieces of a row group each: a copy of one piece at a time
-            step = violations_output.ROW_GROUP_ROWS
-            for start in range(0, len(order), step):
-                yield table.take(order.slice(start, step)).combine_chunks()
-
-    def table(self) -> pa.Table:
-        """All the violations as one sorted table (in memory)."""
-        return concat_and_sort(list(self.parts()))
-
-    def summary(self) -> list[RuleSummary]:
-        """Per-rule summary (after :meth:`parts` has been read)."""
-        out = []
-        summaries = [s for r in self.results for s in r.summary]
-        for rule in self.compiled.rules:
-            mine = [s for s in summaries if s.rule_id == rule.id]
-            firings, amount = self._counts.get(rule.id, (0, 0.0))
-            bad = [s for s in mine if not s.evaluable]
-            out.append(RuleSummary(rule.id, 0 if bad else firings, 0.0 if bad else amount,
-                                   not bad, bad[0].reason if bad else None,
-                                   sum(s.seconds for s in mine)))
-        return out
-
-
-def _spill_file(folder: os.PathLike[str] | str, job: Job) -> Path:
-    return Path(folder) / f"p{job.phase}-{job.scheme}-u{job.unit}-b{job.bucket}.parquet"
-
-
-def spill_result(folder: os.PathLike[str] | str, result: JobResult) -> JobResult:
-    """Write a job's violations to ``folder``; the result without them."""
-    import pyarrow.parquet as pq
-
-    pq.write_table(result.table, _spill_file(folder, result.job))
-    return attrs.evolve(result, table=empty_violations())
 
 
 # -------------------------------------------------------------- executing --
@@ -702,7 +610,7 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
                 keep(r)
     finally:
         executor.close()
-    return MergedViolations(compiled, results, spill)
+    return MergedViolations(compiled, results)
 
 
 ENGINE_FACTOR = 9.0
