@@ -7,20 +7,26 @@ import json
 import math
 import random
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ruledsl.check.model import CheckedRule
+from ruledsl.execute import output
 from ruledsl.execute.output import (
     KEY_COLUMNS,
     VIOLATION_COLUMNS,
     VIOLATION_SCHEMA,
+    ViolationsWriter,
     build_violations,
     concat_and_sort,
     dedup_by_key,
     empty_violations,
+    split_by_rule,
     write_violations,
 )
 from ruledsl.rulebook import load_text
@@ -241,3 +247,33 @@ def test_jsonl_format(tmp_path: Path) -> None:
 def test_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="format"):
         write_violations(sample(), tmp_path / "v.xlsx", "xlsx")
+
+
+# ============================================================= row groups
+@given(sizes=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 5)), min_size=1, max_size=40),
+       cuts=st.lists(st.integers(1, 40), max_size=6))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_rule_written_in_any_pieces_gives_the_same_file(
+        sizes: list[tuple[int, int]], cuts: list[int], tmp_path: Path, monkeypatch: Any) -> None:
+    """Row groups are cut by rows and by bytes of firings; where the parts were cut does
+    not matter."""
+    monkeypatch.setattr(output, "ROW_GROUP_ROWS", 7)
+    monkeypatch.setattr(output, "ROW_GROUP_BYTES", 300)
+    rows = [{"feedetl_sn": f"F{i:03}", "vola_amt": 1.0, "message": "消息" * m,
+             "lines": [f"L{i}-{j}" for j in range(n)]} for i, (m, n) in enumerate(sizes)]
+    table = concat_and_sort([firings("R-1", rows), firings("R-2", rows[:3])])
+    write_violations(table, tmp_path / "whole.parquet")
+    bounds = sorted({0, *(c for c in cuts if c < table.num_rows), table.num_rows})
+    with ViolationsWriter(tmp_path / "pieces.parquet") as writer:
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            for part in split_by_rule(table.slice(lo, hi - lo)):
+                writer.write(part)
+    whole = (tmp_path / "whole.parquet").read_bytes()
+    assert (tmp_path / "pieces.parquet").read_bytes() == whole
+    meta = pq.ParquetFile(tmp_path / "whole.parquet").metadata
+    groups = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert sum(groups) == table.num_rows and max(groups) <= 7
+    weights = output.row_bytes(table).tolist()
+    ends = [sum(groups[:i + 1]) for i in range(len(groups))]
+    for start, end in zip([0, *ends[:-1]], ends):  # a row group: one block of bytes at most
+        assert sum(weights[start:end]) <= 300 + max(weights[start:end])

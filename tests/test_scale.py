@@ -405,7 +405,9 @@ def test_big_rules_are_written_in_row_groups_alike(tmp_path: Path, monkeypatch: 
     from ruledsl.execute import output
 
     monkeypatch.setattr(output, "ROW_GROUP_ROWS", 2)
+    monkeypatch.setattr(output, "ROW_GROUP_BYTES", 600)  # firings with long lines: smaller
     monkeypatch.setattr(merge, "EXTERNAL_FROM_ROWS", 5)  # big rules merged externally
+    monkeypatch.setattr(merge, "EXTERNAL_FROM_BYTES", 3000)
     _cli_run_twice(tmp_path)
     one = pq.ParquetFile(tmp_path / "one.parquet")
     assert one.metadata.num_row_groups > len(set(one.read().column("rule_id").to_pylist()))

@@ -382,16 +382,57 @@ def split_by_rule(table: pa.Table) -> Iterator[pa.Table]:
 
 
 ROW_GROUP_ROWS = 1 << 20
-"""Parquet row group size of violations files: each rule starts a row group, and a rule's
-firings are cut every ``ROW_GROUP_ROWS`` rows (so a rule written in pieces of this size
-gives the same file as a rule written at once)."""
+"""Most rows in a row group of a violations file."""
+
+ROW_GROUP_BYTES = 1 << 26
+"""About the most bytes of firings (:func:`row_bytes`) in a row group: a rule whose
+firings carry long ``lines`` lists is cut into smaller row groups, so that neither the
+writer nor a merge of spilled runs holds more than this at once."""
+
+
+def row_bytes(table: pa.Table) -> np.ndarray:
+    """The size of each firing, by content: the UTF-8 bytes of its ``message`` and of
+    its ``lines``, plus a fixed 64 for the other columns (what the row-group cut counts;
+    it depends on the values only, never on how the table is laid out in memory)."""
+    message = table.column("message").combine_chunks()
+    lines = table.column("lines").combine_chunks().cast(pa.list_(pa.string()))
+    if lines.null_count:
+        lines = pc.if_else(pc.is_null(lines), pa.scalar([], lines.type), lines)
+    item = np.asarray(pc.binary_length(pc.list_flatten(lines)).fill_null(0), dtype=np.int64)
+    before = np.concatenate([[0], np.cumsum(item)])
+    offsets = np.asarray(lines.offsets, dtype=np.int64) - int(lines.offsets[0].as_py())
+    per_row = before[offsets[1:]] - before[offsets[:-1]]
+    text = np.asarray(pc.binary_length(message).fill_null(0), dtype=np.int64)
+    return 64 + text + per_row
+
+
+def row_group_starts(weights: np.ndarray, first_row: int = 0, bytes_before: int = 0,
+                     last_weight: int = 0) -> np.ndarray:
+    """Where row groups start among rows ``first_row …`` of a rule (positions relative to
+    the first of them): at every :data:`ROW_GROUP_ROWS`-th row of the rule, and at each
+    row before which the rule's running byte count (:func:`row_bytes`) passed a multiple
+    of :data:`ROW_GROUP_BYTES`. ``bytes_before`` and ``last_weight``: the bytes of the
+    rule's earlier rows and of the last of them. A function of the rule's rows alone, so
+    a rule written in any pieces is cut at the same rows.
+
+    Example:
+        >>> row_group_starts(np.array([40, 40, 40])).tolist()
+        [0]
+    """
+    index = first_row + np.arange(len(weights))
+    before = bytes_before + np.concatenate([[0], np.cumsum(weights)[:-1]])
+    previous = np.concatenate([[bytes_before - last_weight], before[:-1]])
+    crossed = before // ROW_GROUP_BYTES != previous // ROW_GROUP_BYTES
+    return np.flatnonzero((index % ROW_GROUP_ROWS == 0) | crossed)
 
 
 class ViolationsWriter:
     """Writes a violations file rule by rule, so that a run's output need not fit in memory.
 
-    Parts are written in the order given (each one rule's sorted firings, rules in
-    ``rule_id`` order); the file is the same bytes however the firings were computed.
+    Parts are written in the order given (each a rule's sorted firings or a piece of
+    them, rules in ``rule_id`` order); the file is the same bytes however the firings
+    were cut into parts: row groups start at each rule and at :func:`row_group_starts`,
+    and the rows of a row group not yet complete wait for the next part.
     """
 
     def __init__(self, path: str | os.PathLike[str], fmt: str = "parquet") -> None:
@@ -400,6 +441,11 @@ class ViolationsWriter:
         self.path, self.fmt, self.rows = Path(path), fmt, 0
         self._parquet: pq.ParquetWriter | None = None
         self._text: Any = None
+        self._rule: str | None = None
+        self._rule_rows = 0
+        self._rule_bytes = 0
+        self._last_weight = 0
+        self._pending: list[pa.Table] = []
         if fmt == "parquet":
             self._parquet = pq.ParquetWriter(
                 self.path, VIOLATION_SCHEMA, compression="zstd", compression_level=3,
@@ -410,17 +456,13 @@ class ViolationsWriter:
                 self._text.write(_csv_text([list(VIOLATION_COLUMNS)]))
 
     def write(self, part: pa.Table) -> None:
-        """Append one part (sorted; the next part's rows sort after it): one rule's firings,
-        or a piece of them whose length is a multiple of :data:`ROW_GROUP_ROWS`."""
+        """Append one part: sorted firings of one rule, after those written before."""
         part = part.select(list(VIOLATION_COLUMNS)).cast(VIOLATION_SCHEMA).combine_chunks()
         self.rows += part.num_rows
         if part.num_rows == 0:
             return
-        if self._parquet is not None:  # row groups of ROW_GROUP_ROWS from each rule's start
-            part = part.replace_schema_metadata(None)
-            for start in range(0, part.num_rows, ROW_GROUP_ROWS):
-                chunk = part.slice(start, ROW_GROUP_ROWS)
-                self._parquet.write_table(chunk, row_group_size=chunk.num_rows)
+        if self._parquet is not None:
+            self._write_row_groups(part.replace_schema_metadata(None))
         elif self.fmt == "csv":
             self._text.write(_csv_text(
                 [[_csv_cell(name, row[name]) for name in VIOLATION_COLUMNS]
@@ -431,9 +473,34 @@ class ViolationsWriter:
                      for row in _text_rows(part)]
             self._text.write("".join(lines).encode("utf-8"))
 
+    def _write_row_groups(self, part: pa.Table) -> None:
+        rule = part.column("rule_id")[0].as_py()
+        if rule != self._rule:
+            self._flush()
+            self._rule, self._rule_rows, self._rule_bytes, self._last_weight = rule, 0, 0, 0
+        weights = row_bytes(part)
+        starts = row_group_starts(weights, self._rule_rows, self._rule_bytes, self._last_weight)
+        self._rule_rows += part.num_rows
+        self._rule_bytes += int(weights.sum())
+        self._last_weight = int(weights[-1])
+        bounds = [*starts.tolist(), part.num_rows]
+        if bounds[0] != 0:  # the first rows complete the row group begun by earlier parts
+            self._pending.append(part.slice(0, bounds[0]))
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            self._flush()
+            self._pending.append(part.slice(lo, hi - lo))
+
+    def _flush(self) -> None:
+        """Write the rows waiting for their row group to complete, as one row group."""
+        if self._pending and self._parquet is not None:
+            group = pa.concat_tables(self._pending).combine_chunks()
+            self._parquet.write_table(group, row_group_size=group.num_rows)
+        self._pending = []
+
     def close(self) -> None:
         """Finish the file."""
         if self._parquet is not None:
+            self._flush()
             self._parquet.close()
             self._parquet = None
         if self._text is not None:

@@ -9,13 +9,14 @@ de-duplicated and written as they arrive (:func:`spill_result`): one Parquet
 file per job, each rule's firings in row groups of their own, so that reading a
 rule reads only its row groups.  A rule is then merged one of two ways:
 
-* small (under :data:`EXTERNAL_FROM_ROWS` firings): read whole, de-duplicated and
-  sorted in memory;
+* small (under :data:`EXTERNAL_FROM_ROWS` firings and :data:`EXTERNAL_FROM_BYTES`):
+  read whole, de-duplicated and sorted in memory;
 * big: an **external merge**.  A key is fired in one bucket only (the partitioning
   keeps each key's rows together), so after each job's own de-duplication the
   keys are unique and the output order is the sort of the key columns alone.  The
-  key columns are read and sorted; the output is then produced in pieces of
-  :data:`~ruledsl.execute.output.ROW_GROUP_ROWS` rows: a piece takes a contiguous
+  key columns are read and sorted; the output is then produced in pieces of about a
+  row group (:data:`~ruledsl.execute.output.ROW_GROUP_ROWS` rows,
+  :data:`~ruledsl.execute.output.ROW_GROUP_BYTES` bytes): a piece takes a contiguous
   stretch of each job's sorted run (their order agrees with the output's), read
   from its row groups.  Memory: the key columns plus one piece, not the rule's
   firings.  Should two jobs ever fire the same key, the rule is merged in memory
@@ -50,7 +51,10 @@ if TYPE_CHECKING:
     from .threads import Job, JobResult
 
 EXTERNAL_FROM_ROWS = 1 << 20
-"""A spilled rule with at least this many firings is merged externally."""
+"""A spilled rule with at least this many firings is merged externally …"""
+EXTERNAL_FROM_BYTES = 1 << 28
+"""… and so is one with at least this many bytes of firings
+(:func:`~ruledsl.execute.output.row_bytes`: long ``lines`` lists)."""
 
 
 @attrs.frozen
@@ -62,6 +66,8 @@ class SpilledRun:
     """``rule_id`` → the row groups holding that rule's firings (sorted, one per key)."""
     rows: dict[str, int]
     """``rule_id`` → its number of firings in this job."""
+    nbytes: dict[str, int]
+    """``rule_id`` → the bytes of those firings (:func:`~ruledsl.execute.output.row_bytes`)."""
     group_rows: int
     """Rows per row group (a rule's last one may hold fewer)."""
 
@@ -100,6 +106,7 @@ def spill_result(folder: os.PathLike[str] | str, result: JobResult) -> JobResult
     path = _spill_file(folder, result.job)
     groups: dict[str, tuple[int, ...]] = {}
     rows: dict[str, int] = {}
+    nbytes: dict[str, int] = {}
     written, step = 0, violations_output.ROW_GROUP_ROWS
     with pq.ParquetWriter(path, VIOLATION_SCHEMA) as writer:
         for part in split_by_rule(table):
@@ -111,9 +118,10 @@ def spill_result(folder: os.PathLike[str] | str, result: JobResult) -> JobResult
                 count += 1
             groups[rule_id] = tuple(range(written, written + count))
             rows[rule_id] = part.num_rows
+            nbytes[rule_id] = int(violations_output.row_bytes(part).sum())
             written += count
     return attrs.evolve(result, table=empty_violations(),
-                        spilled=SpilledRun(str(path), groups, rows, step))
+                        spilled=SpilledRun(str(path), groups, rows, nbytes, step))
 
 
 class MergedViolations:
@@ -150,8 +158,11 @@ class MergedViolations:
             runs = [r.spilled for r in self.results
                     if r.spilled is not None and rule_id in r.spilled.rows]
             rows = sum(run.rows[rule_id] for run in runs)
-            if rule_id not in pieces and rows >= EXTERNAL_FROM_ROWS:
-                merged_parts = _external_merge(rule_id, runs)
+            size = sum(run.nbytes[rule_id] for run in runs)
+            step = _piece_rows(rows, size)
+            if rule_id not in pieces and (rows >= EXTERNAL_FROM_ROWS
+                                          or size >= EXTERNAL_FROM_BYTES):
+                merged_parts = _external_merge(rule_id, runs, step)
                 if merged_parts is not None:
                     yield from self._counted(rule_id, merged_parts)
                     continue
@@ -165,8 +176,7 @@ class MergedViolations:
             if table.num_rows == 0:
                 continue
             order = dedup_order(table)
-            step = violations_output.ROW_GROUP_ROWS
-            # a rule's firings in pieces of a row group each: a copy of one piece at a time
+            # a rule's firings in pieces of about a row group: a copy of one piece at a time
             yield from self._counted(rule_id, (table.take(order.slice(start, step)).combine_chunks()
                                                for start in range(0, len(order), step)))
 
@@ -199,7 +209,16 @@ class MergedViolations:
         return out
 
 
-def _external_merge(rule_id: str, runs: list[SpilledRun]) -> Iterator[pa.Table] | None:
+def _piece_rows(rows: int, size: int) -> int:
+    """Rows per piece of a rule's merged output: about a row group's rows and bytes."""
+    step = violations_output.ROW_GROUP_ROWS
+    if size > 0 and rows > 0:
+        step = min(step, max(1, int(violations_output.ROW_GROUP_BYTES * rows / size)))
+    return step
+
+
+def _external_merge(rule_id: str, runs: list[SpilledRun], step: int
+                    ) -> Iterator[pa.Table] | None:
     """The firings of a big spilled rule in output order, piece by piece (see the module
     docstring); None when a key was fired by two jobs (merge in memory instead)."""
     keys = [run.read(rule_id, list(OUTPUT_SORT_KEYS)) for run in runs]
@@ -214,12 +233,11 @@ def _external_merge(rule_id: str, runs: list[SpilledRun]) -> Iterator[pa.Table] 
     starts = np.concatenate([[0], np.cumsum(sizes)])
     run_of = np.searchsorted(starts, position, side="right") - 1
     row_of = position - starts[run_of]
-    return _pieces(rule_id, runs, run_of, row_of)
+    return _pieces(rule_id, runs, run_of, row_of, step)
 
 
-def _pieces(rule_id: str, runs: list[SpilledRun], run_of: np.ndarray, row_of: np.ndarray
-            ) -> Iterator[pa.Table]:
-    step = violations_output.ROW_GROUP_ROWS
+def _pieces(rule_id: str, runs: list[SpilledRun], run_of: np.ndarray, row_of: np.ndarray,
+            step: int) -> Iterator[pa.Table]:
     for start in range(0, len(run_of), step):
         which, rows = run_of[start:start + step], row_of[start:start + step]
         present = np.flatnonzero(np.bincount(which, minlength=len(runs)))
