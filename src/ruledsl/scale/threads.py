@@ -436,7 +436,9 @@ def _forget_bucket_caches() -> None:
     collector; and the engine's module-level string-dictionary caches are
     keyed by one batch's dictionaries, never hit again by another bucket, but
     keep them alive (up to hundreds of entries).  Over a long out-of-core run
-    both hold gigabytes.  Clearing a cache is always safe.
+    both hold gigabytes.  Clearing a cache is always safe.  The memory freed is
+    then handed back to the system (Arrow's pool and, on glibc, ``malloc_trim``),
+    so that the next job, maybe a big hospital's, starts from a small footprint.
     """
     from ..execute import vec
 
@@ -445,6 +447,27 @@ def _forget_bucket_caches() -> None:
         if isinstance(cache, dict):
             cache.clear()
     gc.collect()
+    pa.default_memory_pool().release_unused()
+    _malloc_trim()
+
+
+def _malloc_trim() -> None:
+    """Return the C heap's free memory to the system (glibc only; elsewhere nothing)."""
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _LIBC = libc if hasattr(libc, "malloc_trim") else False
+        except OSError:
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+
+
+_LIBC: Any = None
 
 
 class LocalExecutor:
