@@ -18,6 +18,7 @@ import argparse
 import cProfile
 import io
 import pstats
+import resource
 import sys
 import time
 from collections import defaultdict
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             compiled.run_with_summary(claims, kb, progress=progress)
 
     prof = cProfile.Profile()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
     if args.no_cprofile:
         work()
@@ -108,8 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         work()
         prof.disable()
     wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    # user vs system CPU: system time is the kernel mapping and zeroing fresh pages for
+    # big arrays (numpy's allocations over glibc's mmap threshold are mapped per array)
+    usage = {"user_s": round(after.ru_utime - before.ru_utime, 2),
+             "system_s": round(after.ru_stime - before.ru_stime, 2),
+             "minor_faults": after.ru_minflt - before.ru_minflt}
     out: dict[str, object] = {"size": args.lines, "visit_mode": args.visit, "wall_s": round(wall, 2),
-                              "rss_after_load_mb": round(after_load), "machine": C.machine()}
+                              "rss_after_load_mb": round(after_load), "machine": C.machine(),
+                              **usage}
     if not args.no_cprofile:
         stats = pstats.Stats(prof)
         if args.dump:
@@ -130,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             ["rule", "s", "RSS growth MiB", "RSS after MiB"]))
         out["per_rule"] = per_rule
     out["peak_rss_mb"] = round(C.vm_hwm_mb())
+    print(f"\nCPU user {usage['user_s']} s, system {usage['system_s']} s, "
+          f"{usage['minor_faults']} minor page faults")
     print(f"\nwall {wall:.2f} s (under cProfile: {not args.no_cprofile}); RSS after load "
           f"{after_load:.0f} MiB, peak {out['peak_rss_mb']} MiB")
     path = C.write_json(f"profile-{args.lines}{'-visit' if args.visit else ''}.json", out)
