@@ -46,3 +46,13 @@ def test_search_sorted_is_numpy_searchsorted(haystack: np.ndarray, needles: np.n
     finally:
         vec._SORT_QUERIES_FROM = old
     assert got.tolist() == np.searchsorted(haystack, needles, side).tolist()  # type: ignore[call-overload]
+
+
+def test_heap_tuning_is_accepted_on_glibc() -> None:
+    import platform
+
+    from ruledsl.execute import memory
+
+    accepted = memory.keep_freed_memory()
+    memory.release_freed_memory()
+    assert accepted == (platform.libc_ver()[0] == "glibc")

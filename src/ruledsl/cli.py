@@ -158,6 +158,7 @@ def _existing(*paths: str | None) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``ruledsl run RULEBOOK [--claims DIR --kb DIR] [-o OUT] …``."""
+    from .execute.memory import keep_freed_memory
     from .execute.output import write_violations
     from .rulebook import load_rulebook
 
@@ -189,6 +190,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             violations = _write_parts(merged.parts(), args.output, args.format)
             summary = merged.summary()
     else:
+        keep_freed_memory()  # one big batch: its big arrays from the heap, reused
         table, summary = compiled.run_with_summary(Path(claims), Path(kb),
                                                    progress=Progress(not args.quiet))
         if args.output:

@@ -56,6 +56,7 @@ from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
 from ..execute.batch import columns_to_load
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
+from ..execute.memory import release_freed_memory
 from ..execute.output import empty_violations
 from ..schema import SCHEMA
 from .buckets import Buckets, Dataset, is_dataset, split_memory
@@ -448,26 +449,7 @@ def _forget_bucket_caches() -> None:
             cache.clear()
     gc.collect()
     pa.default_memory_pool().release_unused()
-    _malloc_trim()
-
-
-def _malloc_trim() -> None:
-    """Return the C heap's free memory to the system (glibc only; elsewhere nothing)."""
-    global _LIBC
-    if _LIBC is None:
-        import ctypes
-        import ctypes.util
-
-        try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            _LIBC = libc if hasattr(libc, "malloc_trim") else False
-        except OSError:
-            _LIBC = False
-    if _LIBC:
-        _LIBC.malloc_trim(0)
-
-
-_LIBC: Any = None
+    release_freed_memory()
 
 
 class LocalExecutor:
