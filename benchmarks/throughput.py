@@ -113,7 +113,10 @@ def worker(spec: dict[str, Any]) -> None:
             table, summary = _repeat(res, spec, lambda: run_scaled(
                 compiled, claims, kb, engine="threads", workers=spec["workers"],
                 buckets=spec["buckets"]))
-        else:
+        else:  # one batch: big arrays from the C heap, as `ruledsl run` sets it up
+            from ruledsl.execute.memory import keep_freed_memory
+
+            res["keep_freed_memory"] = keep_freed_memory()
             table, summary = _repeat(res, spec, lambda: compiled.run_with_summary(
                 claims, kb, progress=progress))
         res["violations"] = table.num_rows
