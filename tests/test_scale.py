@@ -306,16 +306,22 @@ def test_bad_bucket_file_names_the_bucket(ningxia: Rulebook, tmp_path: Path) -> 
         run_scaled(ningxia.compile(rules=["GL-02"]), tmp_path / "ds", kb, engine="threads")
 
 
-def test_a_result_delivered_twice_is_counted_once(ningxia: Rulebook, tmp_path: Path,
-                                                  monkeypatch: Any) -> None:
-    claims, kb = generate(persons=20, seed=6)
-    plan = ningxia.compile(rules=MIXED)
-    run = ScaledRun(plan, MemorySource(claims, 3))
+def _mixed_job_results(ningxia: Rulebook) -> tuple[Any, ScaledRun, list[Any]]:
+    """The MIXED rules' plan, its scaled run over 3 buckets, and its phase-1 job results."""
     from ruledsl.execute.compiled import read_tables
     from ruledsl.scale.threads import LocalExecutor
 
+    claims, kb = generate(persons=20, seed=6)
+    plan = ningxia.compile(rules=MIXED)
+    run = ScaledRun(plan, MemorySource(claims, 3))
     results = list(LocalExecutor(run.source, read_tables(kb, "kb", plan.rules))
                    .map(run, run.jobs(1), {}))
+    return plan, run, results
+
+
+def test_a_result_delivered_twice_is_counted_once(ningxia: Rulebook, tmp_path: Path,
+                                                  monkeypatch: Any) -> None:
+    plan, run, results = _mixed_job_results(ningxia)
     once, _ = run.merge(results)
     twice, summary = run.merge(results + results[:2])
     assert once.equals(twice)
@@ -334,14 +340,7 @@ def test_external_merge_falls_back_when_two_jobs_fire_one_key(
         ningxia: Rulebook, tmp_path: Path, monkeypatch: Any) -> None:
     """Never with a sound partitioning; but if two jobs fired one key, the merge keeps one
     firing as the in-memory merge does."""
-    claims, kb = generate(persons=20, seed=6)
-    plan = ningxia.compile(rules=MIXED)
-    run = ScaledRun(plan, MemorySource(claims, 3))
-    from ruledsl.execute.compiled import read_tables
-    from ruledsl.scale.threads import LocalExecutor
-
-    results = list(LocalExecutor(run.source, read_tables(kb, "kb", plan.rules))
-                   .map(run, run.jobs(1), {}))
+    plan, run, results = _mixed_job_results(ningxia)
     once, _ = run.merge(results)
     copy = attrs.evolve(results[0], job=attrs.evolve(results[0].job, bucket=99))
     assert results[0].table.num_rows
