@@ -240,16 +240,19 @@ def _pieces(rule_id: str, runs: list[SpilledRun], run_of: np.ndarray, row_of: np
             step: int) -> Iterator[pa.Table]:
     for start in range(0, len(run_of), step):
         which, rows = run_of[start:start + step], row_of[start:start + step]
-        present = np.flatnonzero(np.bincount(which, minlength=len(runs)))
+        count = np.bincount(which, minlength=len(runs))
+        low = np.full(len(runs), np.iinfo(np.int64).max)
+        high = np.full(len(runs), -1)
+        np.minimum.at(low, which, rows)
+        np.maximum.at(high, which, rows)
+        present = np.flatnonzero(count)
+        # a job's run is sorted like the output: its rows in a piece are contiguous
+        assert bool(np.all(high[present] - low[present] + 1 == count[present]))
         stretches, offsets, taken = [], np.zeros(len(runs), dtype=np.int64), 0
         for j in present:
-            mine = rows[which == j]
-            low, high = int(mine.min()), int(mine.max())
-            # a job's run is sorted like the output: its rows in a piece are contiguous
-            assert high - low + 1 == len(mine)
-            stretches.append(runs[j].read_rows(rule_id, low, high))
-            offsets[j] = taken - low
-            taken += high - low + 1
+            stretches.append(runs[j].read_rows(rule_id, int(low[j]), int(high[j])))
+            offsets[j] = taken - low[j]
+            taken += int(count[j])
         combined = pa.concat_tables(stretches).combine_chunks()
         del stretches
         yield combined.take(pa.array(rows + offsets[which]))
