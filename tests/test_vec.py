@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
+import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -56,3 +59,11 @@ def test_heap_tuning_is_accepted_on_glibc() -> None:
     accepted = memory.keep_freed_memory()
     memory.release_freed_memory()
     assert accepted == (platform.libc_ver()[0] == "glibc")
+
+
+@given(st.lists(st.text(max_size=4), max_size=30), st.text(max_size=4))
+def test_search_dictionary_is_bisect(words: list[str], value: str) -> None:
+    ordered = sorted(set(words))
+    pos, present = vec.search_dictionary(pa.array(ordered, pa.string()), value)
+    assert pos == bisect.bisect_left(ordered, value)
+    assert present == (value in ordered)

@@ -294,15 +294,7 @@ def unify_strings(a: Vec, b: Vec) -> tuple[Vec, Vec]:
 
 def search_dictionary(dictionary: pa.Array, value: str) -> tuple[int, bool]:
     """Insertion point of ``value`` in a sorted dictionary, and whether it is present."""
-
-    class _View:
-        def __len__(self) -> int:
-            return len(dictionary)
-
-        def __getitem__(self, i: int) -> str:
-            return dictionary[i].as_py()
-
-    pos = bisect.bisect_left(_View(), value)  # type: ignore[call-overload]
+    pos = bisect.bisect_left(range(len(dictionary)), value, key=lambda i: dictionary[i].as_py())
     present = pos < len(dictionary) and dictionary[pos].as_py() == value
     return pos, present
 
