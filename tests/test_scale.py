@@ -306,6 +306,24 @@ def test_bad_bucket_file_names_the_bucket(ningxia: Rulebook, tmp_path: Path) -> 
         run_scaled(ningxia.compile(rules=["GL-02"]), tmp_path / "ds", kb, engine="threads")
 
 
+def test_a_bucket_key_is_checked_once_per_file_version(tmp_path: Path) -> None:
+    from ruledsl.errors import DataError
+
+    claims, _ = generate(persons=30, seed=5)
+    folder = write_folder(tmp_path / "claims", claims)
+    write_dataset(folder, tmp_path / "ds", ("person",), 2)
+    ds = Dataset(tmp_path / "ds")
+    assert ds.bucket("person", 1, ["fee"])["fee"].num_rows > 0
+    assert ds.bucket("person", 1, ["fee"])["fee"].num_rows > 0  # second read: key not re-checked
+    path = bucket_file(tmp_path / "ds", "person", "fee", 1)
+    table = pq.read_table(path)
+    pq.write_table(pa.concat_tables([table, table.slice(0, 1)]), path)  # a duplicate fee line
+    with pytest.raises(DataError, match="feedetl_sn"):
+        ds.bucket("person", 1, ["fee"])
+    with pytest.raises(DataError, match="feedetl_sn"):  # a failed check is not remembered
+        ds.bucket("person", 1, ["fee"])
+
+
 def _mixed_job_results(ningxia: Rulebook) -> tuple[Any, ScaledRun, list[Any]]:
     """The MIXED rules' plan, its scaled run over 3 buckets, and its phase-1 job results."""
     from ruledsl.execute.compiled import read_tables

@@ -218,13 +218,15 @@ def normalize_table(
 
 
 def validate_table(spec: Table, table: pa.Table | pa.RecordBatch, *,
-                   source: str | None = None) -> pa.Table:
+                   source: str | None = None, check_key: bool = True) -> pa.Table:
     """:func:`normalize_table` against a table spec, e.g. the contract table narrowed to
-    the columns a run reads (``attrs.evolve(spec, columns=…)``)."""
+    the columns a run reads (``attrs.evolve(spec, columns=…)``). ``check_key=False``
+    skips the duplicate-key check (for a file whose key was checked when it was first
+    read)."""
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
     src = _Source(source or spec.name)
-    out, diags = _validate(spec, table, table.column_names, src)
+    out, diags = _validate(spec, table, table.column_names, src, check_key=check_key)
     if diags:
         raise DataError(diags)
     assert out is not None
@@ -755,7 +757,7 @@ def _missing_columns(table: Table, names: list[str], src: _Source) -> list[_Prob
 
 
 def _validate(
-    table: Table, raw: pa.Table, names: list[str], src: _Source
+    table: Table, raw: pa.Table, names: list[str], src: _Source, *, check_key: bool = True
 ) -> tuple[pa.Table | None, list[Diagnostic]]:
     """Check columns, convert types and check the key of one table."""
     problems = _missing_columns(table, names, src)
@@ -789,7 +791,7 @@ def _validate(
             bads.extend(col_bads)
         arrays[col.name] = converted
     hidden = 0
-    if table.key and not failed.intersection(table.key):
+    if check_key and table.key and not failed.intersection(table.key):
         dups, hidden = _duplicate_keys(table, arrays, src)
         problems.extend(dups)
     if problems or bads or hidden:

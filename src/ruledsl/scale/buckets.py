@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -447,6 +448,10 @@ class Dataset:
         self.k: int = int(self.manifest["buckets"])
         self.tables: tuple[str, ...] = tuple(self.manifest["tables"])
         self.schemes: tuple[str, ...] = tuple(self.manifest["schemes"])
+        self._keys_checked: set[tuple[str, int, int]] = set()
+        """Bucket files (path, mtime, size) whose key was found unique: an institution
+        bucket is read once per institution rule, its key checked once."""
+        self._lock = threading.Lock()
 
     def rows(self, scheme: str, k: int, tables: Iterable[str]) -> int:
         """Rows of bucket ``k`` of the partitioned tables among ``tables``."""
@@ -473,13 +478,21 @@ class Dataset:
         if not path.exists():
             return arrow_schema(spec).empty_table()
         try:
+            stat = path.stat()
             raw = pq.read_table(path, columns=None if columns is None else [
                 c for c in columns if c in pq.read_schema(path).names])
         except (OSError, pa.ArrowException) as exc:
             raise DataError([Diagnostic.error(
                 "D0006", None, zh=f"无法读取 {path}：{exc}",
                 en=f"cannot read {path}: {exc}")]) from None
-        return validate_table(spec, raw, source=str(path))
+        seen = (str(path), stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            check_key = seen not in self._keys_checked
+        out = validate_table(spec, raw, source=str(path), check_key=check_key)
+        if check_key and spec.key and all(k in out.column_names for k in spec.key):
+            with self._lock:
+                self._keys_checked.add(seen)
+        return out
 
     def bucket(self, scheme: str, k: int, tables: Iterable[str],
                replicated: Mapping[str, pa.Table] | None = None,
