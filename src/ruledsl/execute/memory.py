@@ -8,12 +8,19 @@ pages: at 10M fee lines a plan run spent 42.8 s of its 111 s in the kernel
 :func:`keep_freed_memory` raises the thresholds so that big blocks come from the
 heap and freed ones are reused; :func:`release_freed_memory` hands free heap
 memory back when a long run moves on to other data.
+
+A bucket's engine frames refer to each other in cycles, so a run that goes
+bucket by bucket frees each one with a full :func:`gc.collect`, whose cost is
+every object the process tracks (a Dask worker has many).
+:func:`freeze_long_lived` takes the objects that outlive the buckets (the
+compiled plan, the knowledge base, the libraries' own) out of those scans.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 from typing import Any
 
 _M_TRIM_THRESHOLD = -1
@@ -51,3 +58,16 @@ def release_freed_memory() -> None:
     libc = _libc()
     if libc:
         libc.malloc_trim(0)
+
+
+def freeze_long_lived() -> None:
+    """Collect garbage, then leave every object alive now out of later collections
+    (:func:`gc.freeze`). Call it when no job is half done: a job's objects would stay
+    frozen (uncollected) until :func:`thaw_long_lived`."""
+    gc.collect()
+    gc.freeze()
+
+
+def thaw_long_lived() -> None:
+    """Undo :func:`freeze_long_lived` (:func:`gc.unfreeze`)."""
+    gc.unfreeze()

@@ -56,7 +56,7 @@ from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
 from ..execute.batch import columns_to_load
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
-from ..execute.memory import release_freed_memory
+from ..execute.memory import freeze_long_lived, release_freed_memory, thaw_long_lived
 from ..execute.output import empty_violations
 from ..schema import SCHEMA
 from .buckets import Buckets, Dataset, is_dataset, split_memory
@@ -350,6 +350,11 @@ class ScaledRun:
                         + self.source.whole_nbytes(rep)))
         return out
 
+    def biggest_first(self, jobs: Sequence[Job]) -> list[tuple[Job, int]]:
+        """``(job, bytes)`` from :meth:`estimates`, biggest first (ties in ``jobs`` order):
+        the order jobs are started in, so that no big job is left to run alone at the end."""
+        return sorted(self.estimates(jobs), key=lambda pair: -pair[1])
+
     def combine(self, results: Iterable[JobResult]) -> dict[str, Any]:
         """The batch-wide values from the person jobs' partials."""
         parts: dict[str, list[Any]] = {n: [] for n, _, _ in self.partials}
@@ -503,8 +508,8 @@ class ThreadExecutor(LocalExecutor):
 
     def map(self, run: ScaledRun, jobs: Sequence[Job], values: Mapping[str, Any]
             ) -> Iterator[JobResult]:
-        size = {j: b for j, b in run.estimates(jobs)}
-        pending = sorted(jobs, key=lambda j: -size[j])
+        size = dict(run.biggest_first(jobs))
+        pending = list(size)
         running: dict[Future[JobResult], int] = {}
         try:
             while pending or running:
@@ -595,6 +600,9 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
         executor = ThreadExecutor(source, kb_tables, workers, budget)
     else:
         executor = LocalExecutor(source, kb_tables)
+    # before any job starts: the plans, knowledge base and libraries are left out of the
+    # garbage collection that frees each finished job (see ``_forget_bucket_caches``)
+    freeze_long_lived()
     try:
         executor.start(run)
         first = run.jobs(1)
@@ -615,6 +623,7 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
                 keep(r)
     finally:
         executor.close()
+        thaw_long_lived()
     return MergedViolations(compiled, results)
 
 
