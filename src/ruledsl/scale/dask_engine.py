@@ -12,10 +12,21 @@
   shared file system or object store mount); over an in-memory batch the
   client cuts each bucket and sends it inside its task (not scattered, so the
   scheduler can rerun the task if the worker that held it dies).
+* Jobs are prioritised biggest first, as on the thread pool.
 * Results are merged as for threads: sorted by (phase, partitioning, bucket),
   one result per bucket, so a task that Dask ran twice (a worker was lost
   after finishing it) is not counted twice; the output is then de-duplicated
   and sorted as one run would.
+* Each worker is prepared once, by a worker plugin (so is a worker that
+  replaces a lost one): big arrays come from the C heap
+  (:func:`~ruledsl.execute.memory.keep_freed_memory`; a Dask nanny starts its
+  workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which turns every big numpy
+  temporary into a fresh ``mmap`` and its page faults: each job took 1.5× as
+  long at 10M lines), and the objects the worker holds by then (Dask's own,
+  the sub-plans, the knowledge base) are frozen out of the garbage collector's
+  scans (:func:`gc.freeze`), which each job's end would otherwise repeat over
+  every object of the worker.  A finished job still hands its memory back, as
+  with threads.
 * A worker that dies mid-task is handled by the scheduler, which reruns the
   task elsewhere (up to ``distributed.scheduler.allowed-failures`` times).
   A task that raises is not retried: the error is raised again here as a
@@ -39,6 +50,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import RuleDslError
+from ..execute.memory import freeze_long_lived, keep_freed_memory, thaw_long_lived
 from .threads import (
     BucketError,
     DatasetSource,
@@ -48,6 +60,11 @@ from .threads import (
     Source,
     execute_job,
 )
+
+try:
+    from distributed import WorkerPlugin as _WorkerPlugin
+except ImportError:  # without dask this module is imported but not used (see dask_available)
+    _WorkerPlugin = object  # type: ignore[misc,assignment]
 
 __all__ = ["DaskExecutor", "dask_available"]
 
@@ -71,6 +88,19 @@ def _worker_source(path: str) -> DatasetSource:
         if source is None:
             source = _WORKER_SOURCES[path] = DatasetSource(path)
         return source
+
+
+class _PrepareWorker(_WorkerPlugin):
+    """Worker plugin: heap for big arrays, long-lived objects frozen (module docstring)."""
+
+    name = "ruledsl-prepare-worker"
+
+    def setup(self, worker: Any) -> None:
+        keep_freed_memory()
+        freeze_long_lived()
+
+    def teardown(self, worker: Any) -> None:
+        thaw_long_lived()
 
 
 def _run_dataset_job(plans: Mapping[tuple[str, int, int], Any], kb: Mapping[str, pa.Table],
@@ -131,18 +161,22 @@ class DaskExecutor:
         # a list of one object: scattering a dict would make one future per key, named by it
         self.plans = self.client.scatter([run.plans], broadcast=True, hash=False)[0]
         self.kb_future = self.client.scatter([dict(self.kb)], broadcast=True, hash=False)[0]
+        self.client.register_plugin(_PrepareWorker())  # after the scatter: freezes them too
 
     def map(self, run: ScaledRun, jobs: Sequence[Job], values: Mapping[str, Any]
             ) -> Iterator[JobResult]:
         from distributed import as_completed
 
         futures = {}
-        for job in jobs:
+        order = run.biggest_first(jobs)
+        for rank, (job, _) in enumerate(order):
             key = f"ruledsl-p{job.phase}-{job.scheme}{job.unit}-{job.bucket}-{id(self):x}"
+            # Dask runs higher priorities first: biggest jobs first, as the thread pool does
+            options = {"key": key, "pure": False, "priority": len(order) - rank}
             if isinstance(self.source, DatasetSource):
                 fut = self.client.submit(_run_dataset_job, self.plans, self.kb_future,
                                          str(self.source.dataset.path), job, dict(values),
-                                         run.params, key=key, pure=False)
+                                         run.params, **options)
             else:
                 # the bucket goes inside the task, not scattered: if its worker dies, the
                 # scheduler still has it to rerun the task elsewhere
@@ -150,7 +184,7 @@ class DaskExecutor:
                     warnings.simplefilter("ignore", UserWarning)
                     fut = self.client.submit(_run_memory_job, self.plans, self.kb_future,
                                              self.source.load(job), job, dict(values),
-                                             run.params, key=key, pure=False)
+                                             run.params, **options)
             futures[fut] = job
         try:
             for fut in as_completed(list(futures)):
