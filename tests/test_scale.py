@@ -324,6 +324,29 @@ def test_a_bucket_key_is_checked_once_per_file_version(tmp_path: Path) -> None:
         ds.bucket("person", 1, ["fee"])
 
 
+def test_scaled_runs_freeze_and_thaw_only_their_own(ningxia: Rulebook) -> None:
+    import gc
+
+    from ruledsl.execute.memory import freeze_long_lived, thaw_long_lived
+
+    if gc.get_freeze_count():
+        pytest.skip("this process already froze objects")
+    claims, kb = generate(persons=8, seed=4)
+    run_scaled(ningxia.compile(rules=MIXED), claims, kb, engine="threads", buckets=2)
+    assert gc.get_freeze_count() == 0  # thawed after the run
+    assert freeze_long_lived() and gc.get_freeze_count() > 0
+    thaw_long_lived(True)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # the program's own freeze (a pre-forking server)
+    try:
+        count = gc.get_freeze_count()
+        run_scaled(ningxia.compile(rules=MIXED), claims, kb, engine="threads", buckets=2)
+        # neither thawed nor added to (frozen objects may die meanwhile)
+        assert 0 < gc.get_freeze_count() <= count
+    finally:
+        gc.unfreeze()
+
+
 def _mixed_job_results(ningxia: Rulebook) -> tuple[Any, ScaledRun, list[Any]]:
     """The MIXED rules' plan, its scaled run over 3 buckets, and its phase-1 job results."""
     from ruledsl.execute.compiled import read_tables

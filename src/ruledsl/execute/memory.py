@@ -60,14 +60,22 @@ def release_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
-def freeze_long_lived() -> None:
+def freeze_long_lived() -> bool:
     """Collect garbage, then leave every object alive now out of later collections
     (:func:`gc.freeze`). Call it when no job is half done: a job's objects would stay
-    frozen (uncollected) until :func:`thaw_long_lived`."""
+    frozen (uncollected) until :func:`thaw_long_lived`.
+
+    Returns whether it froze: not when the program had already frozen objects itself
+    (a pre-forking server does), whose choice is left alone.
+    """
+    if gc.get_freeze_count():
+        return False
     gc.collect()
     gc.freeze()
+    return True
 
 
-def thaw_long_lived() -> None:
-    """Undo :func:`freeze_long_lived` (:func:`gc.unfreeze`)."""
-    gc.unfreeze()
+def thaw_long_lived(frozen: bool) -> None:
+    """Undo :func:`freeze_long_lived` (:func:`gc.unfreeze`) if it froze (``frozen``)."""
+    if frozen:
+        gc.unfreeze()

@@ -95,12 +95,14 @@ class _PrepareWorker(_WorkerPlugin):
 
     name = "ruledsl-prepare-worker"
 
+    frozen = False
+
     def setup(self, worker: Any) -> None:
         keep_freed_memory()
-        freeze_long_lived()
+        self.frozen = freeze_long_lived()
 
     def teardown(self, worker: Any) -> None:
-        thaw_long_lived()
+        thaw_long_lived(self.frozen)
 
 
 def _run_dataset_job(plans: Mapping[tuple[str, int, int], Any], kb: Mapping[str, pa.Table],

@@ -612,7 +612,7 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
         executor = LocalExecutor(source, kb_tables)
     # before any job starts: the plans, knowledge base and libraries are left out of the
     # garbage collection that frees each finished job (see ``_forget_bucket_caches``)
-    freeze_long_lived()
+    frozen = freeze_long_lived()
     try:
         executor.start(run)
         first = run.jobs(1)
@@ -633,7 +633,7 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
                 keep(r)
     finally:
         executor.close()
-        thaw_long_lived()
+        thaw_long_lived(frozen)
     return MergedViolations(compiled, results)
 
 
