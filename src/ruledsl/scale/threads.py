@@ -592,12 +592,6 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
     source = open_source(claims, compiled.rules, k)
     kb_tables = read_tables(kb, "kb", compiled.rules)
     run = ScaledRun(compiled, source)
-    lines = list(run.notes)
-    if max_memory is not None:
-        lines += memory_advice(run, workers, max_memory)
-    for line in lines:
-        if notes is not None:
-            notes(line)
     if engine == "dask":
         from .dask_engine import DaskExecutor
 
@@ -614,7 +608,13 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
     # garbage collection that frees each finished job (see ``_forget_bucket_caches``)
     frozen = freeze_long_lived()
     try:
-        executor.start(run)
+        executor.start(run)  # threads: splits an in-memory batch, which the advice needs too
+        lines = list(run.notes)
+        if max_memory is not None:
+            lines += memory_advice(run, workers, max_memory)
+        for line in lines:
+            if notes is not None:
+                notes(line)
         first = run.jobs(1)
         second = run.jobs(2)
         total = len(first) + len(second)
