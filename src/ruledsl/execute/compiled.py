@@ -117,7 +117,7 @@ class CompiledRulebook:
 
             def dry_run(i: int, store: SharedStore) -> None:
                 empty.shared = store
-                run_rule(empty, self.rules[i])
+                run_rule(empty, self.rules[i], whole=True)
 
             try:
                 self._lifetimes = plan_lifetimes(len(self.rules), dry_run)
@@ -179,14 +179,18 @@ class CompiledRulebook:
         return concat_and_sort(tables), summary
 
 
-def scope_frame(ev: Evaluator, rule: CheckedRule) -> Frame:
-    """The frame of a rule's candidate rows (for a group rule: its members)."""
+def scope_frame(ev: Evaluator, rule: CheckedRule, whole: bool = True) -> Frame:
+    """The frame of a rule's candidate rows (for a group rule: its members).
+
+    Unless ``whole``, stops binding variables as soon as no candidate is left."""
     from .join import analyse, expand_range, match, pairs
 
     frame = Frame(1, {})
     remaining = conjuncts(rule.where)
     bound: set[str] = set()
     for var, source in rule.bindings:
+        if frame.n == 0 and not whole:
+            return frame
         bound.add(var)
         usable = [c for c in remaining if ir.free_vars(c) <= bound]
         remaining = [c for c in remaining if c not in usable]
@@ -235,14 +239,23 @@ def group_frame(ev: Evaluator, members: Frame, rule: CheckedRule) -> Frame:
     return frame
 
 
-def run_rule(ev: Evaluator, rule: CheckedRule) -> pa.Table:
-    """The firings of one rule, as a violations table (not yet sorted across rules)."""
-    from .output import build_violations, dedup_by_key
+def run_rule(ev: Evaluator, rule: CheckedRule, whole: bool = False) -> pa.Table:
+    """The firings of one rule, as a violations table (not yet sorted across rules).
 
-    frame = scope_frame(ev, rule)
+    When nothing fires, the output expressions are not evaluated (most rules fire on few
+    visits of a small batch), unless ``whole`` (the dry run that learns which shared
+    results each rule uses).
+    """
+    from .output import build_violations, dedup_by_key, empty_violations
+
+    frame = scope_frame(ev, rule, whole)
+    if frame.n == 0 and not whole:
+        return empty_violations()
     if rule.group_keys is not None:
         frame = group_frame(ev, frame, rule)
     fired = frame.select(np.flatnonzero(ev.ev(rule.when, frame).true_mask()))
+    if fired.n == 0 and not whole:
+        return empty_violations()
     columns: dict[str, Any] = {}
     for column, expr in rule.outputs:
         columns[column] = to_arrow(ev.ev(expr, fired))

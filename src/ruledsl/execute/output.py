@@ -97,8 +97,11 @@ _TIE_BREAK = ("message", "vola_amt")
 
 
 def empty_violations() -> pa.Table:
-    """A violations table with no rows."""
-    return VIOLATION_SCHEMA.empty_table()
+    """A violations table with no rows (one shared immutable table)."""
+    return _EMPTY
+
+
+_EMPTY = VIOLATION_SCHEMA.empty_table()
 
 
 # --------------------------------------------------------------------- build --
@@ -318,7 +321,8 @@ def concat_and_sort(tables: Iterable[pa.Table]) -> pa.Table:
     ``period_start``, ``period_end``), ascending, nulls first, strings by code
     point; then by (``message``, ``vola_amt``, ``lines``).
     """
-    parts = [t.select(list(VIOLATION_COLUMNS)).cast(VIOLATION_SCHEMA) for t in tables]
+    parts = [t.select(list(VIOLATION_COLUMNS)).cast(VIOLATION_SCHEMA) for t in tables
+             if t.num_rows]
     if not parts:
         return empty_violations()
     combined = pa.concat_tables(parts).combine_chunks()
