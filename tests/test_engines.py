@@ -68,3 +68,27 @@ def test_empty_lines_and_null_safe_equality() -> None:
 def test_list_placeholders_format_their_items() -> None:
     body = '对每条 明细 L 满足 L.明细流水号 = "F1"\n当 真 提示 "{收集(y.费用日期 对于 明细 y 满足 y.费用日期 不为空)}"'
     assert both(body, fee=FEE)[0]["message"] == "2025-01-01,2025-01-02"
+
+
+def test_a_knowledge_base_is_kept_while_its_tables_are_the_same_objects() -> None:
+    """The compiled rulebook keeps the prepared knowledge base between runs, and drops it as
+    soon as other tables are passed: a changed catalogue changes the result."""
+    book = load_text(f'规则 R-1 "r" {{ {HEAD}\n对每条 明细 L 当 L.药品.min_hosp_rank >= 2\n'
+                     '提示 "{L.药品.drug_name}"\n}')
+    plan = book.compile()
+    claims = {"fee": make_table("fee", {"feedetl_sn": ["F1", "F2"], "med_list_codg": ["D1", "D2"],
+                                        "list_type": ["101", "101"], "cnt": [1.0, 1.0]})}
+
+    def drug(ranks: list[int], names: list[str]) -> dict:
+        return {"drug": make_table("drug", {"med_list_codg": ["D1", "D2"], "drug_name": names,
+                                            "min_hosp_rank": ranks})}
+
+    first = drug([2, 1], ["甲", "乙"])
+    fired = [(f["feedetl_sn"], f["message"]) for f in plan.run(claims, first).to_pylist()]
+    assert fired == [("F1", "甲")]
+    assert plan.run(claims, first).equals(plan.run(claims, dict(first)))
+    assert plan._kb is not None and plan._kb[0]["drug"] is first["drug"]
+    changed = drug([1, 3], ["甲", "丙"])
+    fired = [(f["feedetl_sn"], f["message"]) for f in plan.run(claims, changed).to_pylist()]
+    assert fired == [("F2", "丙")]
+    assert plan.run(claims, changed).equals(interpret(book, claims, changed))

@@ -11,6 +11,7 @@ or ``visit.los_days``) are shared by every rule through the evaluator's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -51,6 +52,8 @@ class TableData:
             dtype = self.schema.column(name).dtype  # type: ignore[union-attr]
             if dtype == STR and self.batch is not None:
                 vec = encode_strings(_flat(self.arrow.column(name)), self.batch.domain(name))
+            elif self.batch is not None and self.name in self.batch.kb.tables:
+                vec = self.batch.kb.column(self.name, name, dtype)
             else:
                 vec = to_vec(self.arrow.column(name), dtype)
             self._columns[name] = vec
@@ -150,12 +153,59 @@ def to_vec(column: pa.ChunkedArray | pa.Array, dtype: Any) -> Vec:
     return Vec(values, valid, dtype)
 
 
+class KnowledgeBase:
+    """Knowledge-base tables with the work every batch would repeat on them done once:
+    the sorted distinct strings of each string column and the converted non-string
+    columns. One is kept per compiled rulebook and reused while the same tables are
+    passed (a 事前 service checks each visit against one knowledge base).
+
+    Example:
+        >>> kb = KnowledgeBase({"icd10": pa.table({"icd3": ["B01", "A00", "B01"]})})
+        >>> kb.distinct("icd10", "icd3").to_pylist()
+        ['A00', 'B01']
+    """
+
+    def __init__(self, tables: Mapping[str, pa.Table]) -> None:
+        self.tables = dict(tables)
+        self._distinct: dict[tuple[str, str], pa.Array] = {}
+        self._columns: dict[tuple[str, str], Vec] = {}
+
+    def distinct(self, table: str, column: str) -> pa.Array:
+        """The sorted distinct strings of ``table.column``."""
+        key = (table, column)
+        hit = self._distinct.get(key)
+        if hit is None:
+            hit = self._distinct[key] = sorted_unique(_flat(self.tables[table].column(column)))
+        return hit
+
+    def column(self, table: str, column: str, dtype: Any) -> Vec:
+        """A non-string column of ``table`` as a :class:`Vec` (read-only, shared)."""
+        key = (table, column)
+        hit = self._columns.get(key)
+        if hit is None:
+            hit = to_vec(self.tables[table].column(column), dtype)
+            for array in (hit.values, hit.valid):
+                if array is not None:
+                    array.flags.writeable = False
+            self._columns[key] = hit
+        return hit
+
+
+@functools.cache
+def _tables_with_string_column(column: str) -> tuple[str, ...]:
+    """The contract tables with a string column called ``column``."""
+    return tuple(name for name, spec in SCHEMA.tables.items()
+                 if (c := spec.column(column)) is not None and c.dtype == STR)
+
+
 class Batch:
     """Claims and knowledge base, hygiene applied, ready for the vectorised engine."""
 
-    def __init__(self, claims: dict[str, pa.Table], kb: dict[str, pa.Table]) -> None:
+    def __init__(self, claims: dict[str, pa.Table],
+                 kb: Mapping[str, pa.Table] | KnowledgeBase) -> None:
+        self.kb = kb if isinstance(kb, KnowledgeBase) else KnowledgeBase(kb)
         tables, self.hygiene = apply_hygiene(dict(claims))
-        tables.update(kb)
+        tables.update(self.kb.tables)
         self._domains: dict[str, pa.Array] = {}
         self.tables: dict[str, TableData] = {}
         for name in SCHEMA.tables:
@@ -178,9 +228,10 @@ class Batch:
         """
         hit = self._domains.get(column)
         if hit is None:
-            parts = [sorted_unique(_flat(t.arrow.column(column))) for t in self.tables.values()
-                     if column in t.arrow.column_names and t.schema.column(column) is not None
-                     and t.schema.column(column).dtype == STR]  # type: ignore[union-attr]
+            parts = [self.kb.distinct(name, column) if name in self.kb.tables
+                     else sorted_unique(_flat(self.tables[name].arrow.column(column)))
+                     for name in _tables_with_string_column(column)
+                     if column in self.tables[name].arrow.column_names]
             hit = sorted_unique(pa.concat_arrays(parts)) if len(parts) > 1 else (
                 parts[0] if parts else pa.array([], pa.string()))
             self._domains[column] = hit

@@ -35,7 +35,7 @@ from ..diagnostics.model import Diagnostic
 from ..errors import DataError
 from ..schema import SCHEMA
 from ..types import DATE, RowType
-from .batch import Batch
+from .batch import Batch, KnowledgeBase
 from .frames import Frame, GroupContext
 from .reduce import collect_distinct_strings
 from .shared import SharedStore, plan_lifetimes
@@ -105,6 +105,8 @@ class CompiledRulebook:
         self.rules: tuple[CheckedRule, ...] = selected
         self.params = rulebook.param_values(params)
         self._lifetimes: dict[Any, int] | None = None
+        self._kb: tuple[dict[str, pa.Table], KnowledgeBase] | None = None
+        """The in-memory knowledge-base tables of the last run, and their prepared form."""
         self._planned = False
 
     def lifetimes(self) -> dict[Any, int] | None:
@@ -125,6 +127,23 @@ class CompiledRulebook:
                 self._lifetimes = None
         return self._lifetimes
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to a worker process) without the kept knowledge base."""
+        return dict(self.__dict__, _kb=None)
+
+    def _knowledge_base(self, kb: Tables, validated: bool = False) -> KnowledgeBase:
+        """The knowledge base of a run: the one kept from the last run when ``kb`` holds
+        the same in-memory tables (a folder is read again every run)."""
+        kept = self._kb
+        if isinstance(kb, str | Path):
+            return KnowledgeBase(read_tables(kb, "kb", self.rules))
+        if kept is not None and kept[0].keys() == kb.keys() and all(
+                kb[name] is table for name, table in kept[0].items()):
+            return kept[1]
+        prepared = KnowledgeBase(dict(kb) if validated else read_tables(kb, "kb", self.rules))
+        self._kb = (dict(kb), prepared)
+        return prepared
+
     def run(self, claims: Tables, kb: Tables, params: Mapping[str, Any] | None = None,
             progress: Callable[[str, int, int], None] | None = None) -> pa.Table:
         """Run every rule; return the violations table (data contract §4), sorted."""
@@ -144,10 +163,10 @@ class CompiledRulebook:
         from .output import concat_and_sort
 
         if validated and not isinstance(claims, str | Path) and not isinstance(kb, str | Path):
-            batch = Batch(dict(claims), dict(kb))
+            batch = Batch(dict(claims), self._knowledge_base(kb, validated=True))
         else:
             batch = Batch(read_tables(claims, "claims", self.rules),
-                          read_tables(kb, "kb", self.rules))
+                          self._knowledge_base(kb))
         values = dict(self.params)
         if params:
             values.update(self.rulebook.param_values(params))
