@@ -23,7 +23,7 @@ from ..errors import ExecutionError
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP
-from .vec import Vec, encode_strings, sorted_unique
+from .vec import Vec, encode_shared
 
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
 
@@ -51,7 +51,7 @@ class TableData:
                                      "(the run's column set is wrong)")
             dtype = self.schema.column(name).dtype  # type: ignore[union-attr]
             if dtype == STR and self.batch is not None:
-                vec = encode_strings(_flat(self.arrow.column(name)), self.batch.domain(name))
+                vec = self.batch.strings(self.name, name)
             elif self.batch is not None and self.name in self.batch.kb.tables:
                 vec = self.batch.kb.column(self.name, name, dtype)
             else:
@@ -154,29 +154,20 @@ def to_vec(column: pa.ChunkedArray | pa.Array, dtype: Any) -> Vec:
 
 
 class KnowledgeBase:
-    """Knowledge-base tables with the work every batch would repeat on them done once:
-    the sorted distinct strings of each string column and the converted non-string
-    columns. One is kept per compiled rulebook and reused while the same tables are
-    passed (a 事前 service checks each visit against one knowledge base).
+    """Knowledge-base tables, validated, with their non-string columns converted once.
+    One is kept per compiled rulebook and reused while the same tables are passed (a
+    事前 service checks each visit against one knowledge base).
 
     Example:
-        >>> kb = KnowledgeBase({"icd10": pa.table({"icd3": ["B01", "A00", "B01"]})})
-        >>> kb.distinct("icd10", "icd3").to_pylist()
-        ['A00', 'B01']
+        >>> from ruledsl.types import INT
+        >>> kb = KnowledgeBase({"drug": pa.table({"min_hosp_rank": [2, None]})})
+        >>> kb.column("drug", "min_hosp_rank", INT).valid_mask().tolist()
+        [True, False]
     """
 
     def __init__(self, tables: Mapping[str, pa.Table]) -> None:
         self.tables = dict(tables)
-        self._distinct: dict[tuple[str, str], pa.Array] = {}
         self._columns: dict[tuple[str, str], Vec] = {}
-
-    def distinct(self, table: str, column: str) -> pa.Array:
-        """The sorted distinct strings of ``table.column``."""
-        key = (table, column)
-        hit = self._distinct.get(key)
-        if hit is None:
-            hit = self._distinct[key] = sorted_unique(_flat(self.tables[table].column(column)))
-        return hit
 
     def column(self, table: str, column: str, dtype: Any) -> Vec:
         """A non-string column of ``table`` as a :class:`Vec` (read-only, shared)."""
@@ -206,7 +197,7 @@ class Batch:
         self.kb = kb if isinstance(kb, KnowledgeBase) else KnowledgeBase(kb)
         tables, self.hygiene = apply_hygiene(dict(claims))
         tables.update(self.kb.tables)
-        self._domains: dict[str, pa.Array] = {}
+        self._strings: dict[str, dict[str, Vec]] = {}
         self.tables: dict[str, TableData] = {}
         for name in SCHEMA.tables:
             table = tables.get(name)
@@ -220,19 +211,18 @@ class Batch:
         """The table ``name``."""
         return self.tables[name]
 
-    def domain(self, column: str) -> pa.Array:
-        """The sorted dictionary shared by every string column called ``column``.
+    def strings(self, table: str, column: str) -> Vec:
+        """The string column ``table.column``, encoded against the sorted dictionary shared
+        by every string column called ``column``.
 
         ``fee.psn_no``, ``visit.psn_no`` and ``person.psn_no`` are encoded against
-        one dictionary, so joining or comparing them compares integer codes.
+        one dictionary, so joining or comparing them compares integer codes. All the
+        columns of one name are encoded together, the first time one of them is read.
         """
-        hit = self._domains.get(column)
-        if hit is None:
-            parts = [self.kb.distinct(name, column) if name in self.kb.tables
-                     else sorted_unique(_flat(self.tables[name].arrow.column(column)))
-                     for name in _tables_with_string_column(column)
+        encoded = self._strings.get(column)
+        if encoded is None:
+            names = [name for name in _tables_with_string_column(column)
                      if column in self.tables[name].arrow.column_names]
-            hit = sorted_unique(pa.concat_arrays(parts)) if len(parts) > 1 else (
-                parts[0] if parts else pa.array([], pa.string()))
-            self._domains[column] = hit
-        return hit
+            vecs = encode_shared([_flat(self.tables[n].arrow.column(column)) for n in names])
+            encoded = self._strings[column] = dict(zip(names, vecs, strict=True))
+        return encoded[table]
