@@ -5,11 +5,11 @@ value of a linked namespace is a *node* (its 64-bit FNV-1a hash, salted by the
 namespace), and so is "null" of a null-linked namespace.  Each row joins the
 nodes of its linked columns; the buckets are the connected components of
 that graph (union-find, vectorised with numpy), and a component goes to
-bucket ``mix(smallest node hash) mod K``.  So the split depends only on the
-data, never on row order or chunking; rows sharing a linked key value are in
-one bucket whatever the data's consistency; and with consistent data a person
+bucket ``mix(smallest node hash) mod K``.  So the split of linked rows depends
+only on the data, never on row order or chunking; rows sharing a linked key value
+are in one bucket whatever the data's consistency; and with consistent data a person
 bucket holds exactly its persons' rows.  A row with no linked value at all is
-on its own and goes to the bucket of its table key's hash.  Rows keep their
+on its own (it relates to no other row) and is spread by its position.  Rows keep their
 relative order inside a bucket (stable), which keeps row-index tie-breaks of
 natural orders as in the whole batch.
 
@@ -274,19 +274,27 @@ def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return a[keep], b[keep]
 
 
-class _Keys:
-    """The hashes of one chunk's key columns, computed once for every scheme."""
+class TableKeys:
+    """The hashes of one table's (or chunk's) key columns, computed once for every scheme;
+    schemes split side by side on threads share them (a hash is computed by one thread)."""
 
     def __init__(self, name: str, table: pa.Table) -> None:
         self.name, self.table = name, table
         self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
 
     def hashes(self, column: str, namespace: str) -> tuple[np.ndarray, np.ndarray]:
         key = (column, namespace)
         hit = self._cache.get(key)
         if hit is None:
-            hit = self._cache[key] = hash_strings(key_strings(self.table.column(column)),
-                                                  namespace)
+            with self._lock:
+                lock = self._locks.setdefault(key, threading.Lock())
+            with lock:
+                hit = self._cache.get(key)
+                if hit is None:
+                    hit = self._cache[key] = hash_strings(
+                        key_strings(self.table.column(column)), namespace)
         return hit
 
     def nodes(self, scheme: Scheme
@@ -330,20 +338,20 @@ def key_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
         "D0003", None, zh=f"键列类型 {t} 无法读取为文本", en=f"a key column of type {t} is not text")])
 
 
-def _lone_bucket(name: str, keys: _Keys, rows: np.ndarray, k: int) -> np.ndarray:
-    """Buckets of rows with no linked value: their table key's hash (null key: 0)."""
-    h, valid = keys.hashes(SCHEMA.tables[name].key[0], "row:" + name)
-    h, valid = h[rows], valid[rows]
-    return np.where(valid, mix64(h) % np.uint64(k), 0).astype(np.int32)
+def _lone_bucket(rows: np.ndarray, k: int) -> np.ndarray:
+    """Buckets of rows with no linked value: spread by row position (such a row shares
+    nothing with any other, so any bucket will do; hashing their keys cost more than the
+    rest of a doctor split)."""
+    return (mix64(rows.astype(np.uint64)) % np.uint64(k)).astype(np.int32)
 
 
-def _feed_nodes(linker: Linker, keys: _Keys, scheme: Scheme) -> None:
+def _feed_nodes(linker: Linker, keys: TableKeys, scheme: Scheme) -> None:
     cols, _, _ = keys.nodes(scheme)
     for h, present in cols:
         linker.add_nodes(h[present])
 
 
-def _feed_links(linker: Linker, keys: _Keys, scheme: Scheme) -> None:
+def _feed_links(linker: Linker, keys: TableKeys, scheme: Scheme) -> None:
     cols, first, has = keys.nodes(scheme)
     for h, present in cols:
         m = present & has & (h != first)
@@ -351,21 +359,30 @@ def _feed_links(linker: Linker, keys: _Keys, scheme: Scheme) -> None:
             linker.link(first[m], h[m])
 
 
-def _buckets_of(linker: Linker, keys: _Keys, scheme: Scheme, k: int) -> np.ndarray:
+def _buckets_of(linker: Linker, keys: TableKeys, scheme: Scheme, k: int) -> np.ndarray:
     _, first, has = keys.nodes(scheme)
     out = np.zeros(keys.table.num_rows, np.int32)
     if has.any():
         out[has] = linker.bucket_of(first[has])
     lone = np.flatnonzero(~has)
     if len(lone):
-        out[lone] = _lone_bucket(keys.name, keys, lone, k)
+        out[lone] = _lone_bucket(lone, k)
     return out
 
 
-def assign(claims: Mapping[str, pa.Table], scheme: Scheme, k: int) -> dict[str, np.ndarray]:
-    """The bucket (``0 … k-1``) of every row of the partitioned tables of ``claims``."""
+def table_keys(claims: Mapping[str, pa.Table]) -> dict[str, TableKeys]:
+    """Key hashes of every table of ``claims``, to share between schemes (computed lazily)."""
+    return {name: TableKeys(name, table) for name, table in claims.items()}
+
+
+def assign(claims: Mapping[str, pa.Table], scheme: Scheme, k: int,
+           shared: Mapping[str, TableKeys] | None = None) -> dict[str, np.ndarray]:
+    """The bucket (``0 … k-1``) of every row of the partitioned tables of ``claims``;
+    ``shared``: key hashes shared with other schemes (see :func:`table_keys`)."""
     linker = Linker()
-    keys = {n: _Keys(n, claims[n]) for n in scheme.partitioned if n in claims}
+    shared = shared if shared is not None else table_keys(
+        {n: claims[n] for n in scheme.partitioned if n in claims})
+    keys = {n: shared[n] for n in scheme.partitioned if n in claims}
     for one in keys.values():
         _feed_nodes(linker, one, scheme)
     linker.freeze()
@@ -384,12 +401,13 @@ class Buckets:
         k: Number of buckets.
     """
 
-    def __init__(self, claims: Mapping[str, pa.Table], scheme: Scheme, k: int) -> None:
+    def __init__(self, claims: Mapping[str, pa.Table], scheme: Scheme, k: int,
+                 shared: Mapping[str, TableKeys] | None = None) -> None:
         self.claims = dict(claims)
         self.scheme = scheme
         self.k = k
         self._layout: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, bucket in assign(claims, scheme, k).items():
+        for name, bucket in assign(claims, scheme, k, shared).items():
             order = np.argsort(bucket, kind="stable")
             offsets = np.searchsorted(bucket[order], np.arange(k + 1))
             self._layout[name] = (order, offsets)
@@ -661,10 +679,10 @@ def write_dataset(claims: str | os.PathLike[str], out: str | os.PathLike[str],
             cols |= {"vali_flag", "setl_id"}
         return [c.name for c in SCHEMA.tables[name].columns if c.name in cols]
 
-    def chunks(name: str, columns: list[str] | None, count: bool = False) -> Iterator[_Keys]:
+    def chunks(name: str, columns: list[str] | None, count: bool = False) -> Iterator[TableKeys]:
         for chunk in _chunks(folder, name, chunk_rows, columns):
             keep = hygiene.keep(name, chunk, count)
-            yield _Keys(name, chunk if keep is None else chunk.filter(pa.array(keep)))
+            yield TableKeys(name, chunk if keep is None else chunk.filter(pa.array(keep)))
 
     for name in order:  # pass 1: nodes (and the cancelled settlements)
         for keys in chunks(name, key_columns(name), count=True):

@@ -59,7 +59,7 @@ from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
 from ..execute.memory import freeze_long_lived, release_freed_memory, thaw_long_lived
 from ..execute.output import empty_violations
 from ..schema import SCHEMA
-from .buckets import Buckets, Dataset, is_dataset, split_memory
+from .buckets import Buckets, Dataset, TableKeys, is_dataset, split_memory, table_keys
 from .merge import MergedViolations, SpilledRun, spill_result
 from .partition import KEYS, SCHEMES, PartitionPlan, global_name, plan_partitions, with_globals
 
@@ -170,13 +170,21 @@ class MemorySource:
     def tables(self) -> tuple[str, ...]:
         return tuple(self.claims)
 
-    def buckets(self, scheme: str) -> Buckets:
-        """The batch split by ``scheme`` (computed once, on first use)."""
+    def buckets(self, scheme: str, shared: Mapping[str, TableKeys] | None = None) -> Buckets:
+        """The batch split by ``scheme`` (computed once, on first use); ``shared``: key
+        hashes shared with the other partitionings split at the same time."""
         with self._locks[scheme]:
             split = self._split.get(scheme)
             if split is None:
-                split = self._split[scheme] = Buckets(self.claims, SCHEMES[scheme], self.k)
+                split = self._split[scheme] = Buckets(self.claims, SCHEMES[scheme], self.k,
+                                                      shared)
             return split
+
+    def split(self, schemes: Sequence[str], pool: ThreadPoolExecutor) -> None:
+        """Split by ``schemes`` side by side on ``pool``, hashing each key column once
+        (persons and institutions both link visits and settlements)."""
+        shared = table_keys(self.claims)
+        list(pool.map(lambda scheme: self.buckets(scheme, shared), schemes))
 
     def rows(self, scheme: str, k: int, tables: Iterable[str]) -> int:
         return self.buckets(scheme).rows(k, tables)
@@ -514,7 +522,7 @@ class ThreadExecutor(LocalExecutor):
         if isinstance(self.source, MemorySource):
             used = sorted({scheme for scheme, _, _ in run.plans if scheme != WHOLE},
                           key=lambda name: name != "person")  # the biggest split first
-            list(self.pool.map(self.source.buckets, used))
+            self.source.split(used, self.pool)
 
     def map(self, run: ScaledRun, jobs: Sequence[Job], values: Mapping[str, Any]
             ) -> Iterator[JobResult]:
