@@ -297,8 +297,10 @@ class ScaledRun:
         if self.partials and ("person", 1) not in groups:
             groups[("person", 1)] = []
         # Person buckets run all their rules at once (they share one bucket's columns and
-        # look-ups); institution and doctor buckets are skewed (a big hospital), so each of
-        # their rules is a job of its own and loads only the tables it reads.
+        # look-ups); institution and doctor buckets are skewed (a big hospital), so read
+        # from a dataset each of their rules is a job of its own and loads only the tables
+        # it reads. A batch in memory is held whole anyway: there they run all at once too,
+        # sharing the bucket's string encodings and orders.
         # Sub-plans are compiled by the public API from a rulebook in which the rules
         # with batch-wide values are rewritten and those values are declared parameters.
         rewritten = {r.id: r for (_, phase), rules in groups.items() if phase == 2
@@ -311,7 +313,8 @@ class ScaledRun:
         self.params = dict(compiled.params)
         self.plans: dict[tuple[str, int, int], CompiledRulebook | None] = {}
         for (scheme, phase), rules in groups.items():
-            units = [rules] if scheme in ("person", WHOLE) else [[r] for r in rules]
+            together = scheme in ("person", WHOLE) or source.kind == "memory"
+            units = [rules] if together else [[r] for r in rules]
             for i, unit in enumerate(units):
                 self.plans[(scheme, phase, i)] = book.compile(
                     rules=[r.id for r in unit], params=self.params) if unit else None
