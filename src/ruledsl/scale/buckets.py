@@ -140,32 +140,52 @@ def mix64(h: np.ndarray) -> np.ndarray:
 def hash_strings(values: pa.Array | pa.ChunkedArray, namespace: str) -> tuple[np.ndarray, np.ndarray]:
     """``(hashes, valid)``: the salted 64-bit hash of each value (0 where null).
 
-    Distinct values are hashed once (``dictionary_encode``).
-
     Example:
         >>> h, ok = hash_strings(pa.array(["A", None, "A"]), "psn_no")
         >>> bool(h[0] == h[2]), ok.tolist()
         (True, [True, False, True])
     """
+    column = hash_distinct(values, namespace)
+    return column.row_hashes(), column.valid
+
+
+@attrs.frozen
+class HashedColumn:
+    """A key column hashed through its distinct values (``dictionary_encode``): each distinct
+    value is hashed once, and each row points at its value."""
+
+    distinct: np.ndarray
+    """The salted hash of each distinct value."""
+    codes: np.ndarray
+    """Each row's index into :attr:`distinct` (0 where null)."""
+    valid: np.ndarray
+    """Whether each row has a value."""
+
+    def row_hashes(self) -> np.ndarray:
+        """Each row's hash (0 where null)."""
+        out = self.distinct[self.codes] if len(self.distinct) else np.zeros(len(self.codes),
+                                                                             np.uint64)
+        out[~self.valid] = 0
+        return out
+
+
+def hash_distinct(values: pa.Array | pa.ChunkedArray, namespace: str) -> HashedColumn:
+    """A key column's :class:`HashedColumn`, salted by ``namespace``."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
     if values.type != pa.string():
         values = values.cast(pa.string())
-    n = len(values)
-    if n == 0:
-        return np.zeros(0, np.uint64), np.zeros(0, bool)
+    if len(values) == 0:
+        return HashedColumn(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool))
     encoded = pc.dictionary_encode(values)
-    hashes = _fnv_array(encoded.dictionary, _salt(namespace))
     valid = np.asarray(encoded.indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    index = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    out = hashes[index] if len(hashes) else np.zeros(n, np.uint64)
-    out[~valid] = 0
-    return out, valid
+    codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return HashedColumn(_fnv_array(encoded.dictionary, _salt(namespace)), codes, valid)
 
 
 # ------------------------------------------------------------- components --
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
-    a = np.sort(a, kind="stable")
+    a = np.sort(a)
     if len(a) < 2:
         return a
     keep = np.empty(len(a), bool)
@@ -178,7 +198,7 @@ class Linker:
     """Union-find over the key values (nodes) of one scheme, fed chunk by chunk.
 
     Use: :meth:`add_nodes` for every chunk, :meth:`freeze`, :meth:`link` for
-    every chunk, then :meth:`finish` and :meth:`bucket_of`.
+    every chunk (node numbers from :meth:`ids`), then :meth:`finish` and :attr:`node_bucket`.
     """
 
     def __init__(self) -> None:
@@ -235,12 +255,11 @@ class Linker:
             parent[:] = grand
 
     def link(self, a: np.ndarray, b: np.ndarray) -> None:
-        """Join the components of node hashes ``a[i]`` and ``b[i]``."""
+        """Join the components of node numbers ``a[i]`` and ``b[i]``."""
         if not len(a):
             return
-        a, b = _distinct_pairs(a, b)
-        ia, ib = self.ids(a), self.ids(b)
         assert self.parent is not None
+        ia, ib = _distinct_pairs(a, b, len(self.nodes))
         while True:
             ra, rb = self._find(ia), self._find(ib)
             differ = ra != rb
@@ -260,13 +279,13 @@ class Linker:
         self.node_bucket = (mix64(rep[roots]) % np.uint64(k)).astype(np.int32)
         self.parent = None
 
-    def bucket_of(self, hashes: np.ndarray) -> np.ndarray:
-        """The bucket of each node hash."""
-        assert self.node_bucket is not None
-        return self.node_bucket[self.ids(hashes)]
 
 
-def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _distinct_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs of node numbers below ``n`` (one integer sort when they fit)."""
+    if n and n < 1 << 31:
+        pairs = _sorted_unique(a * n + b)
+        return pairs // n, pairs % n
     order = np.lexsort((b, a))
     a, b = a[order], b[order]
     keep = np.ones(len(a), bool)
@@ -275,16 +294,17 @@ def _distinct_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 class TableKeys:
-    """The hashes of one table's (or chunk's) key columns, computed once for every scheme;
-    schemes split side by side on threads share them (a hash is computed by one thread)."""
+    """The hashed key columns of one table (or chunk), computed once for every scheme;
+    schemes split side by side on threads share them (a column is hashed by one thread)."""
 
     def __init__(self, name: str, table: pa.Table) -> None:
         self.name, self.table = name, table
-        self._cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._cache: dict[tuple[str, str], HashedColumn] = {}
         self._lock = threading.Lock()
         self._locks: dict[tuple[str, str], threading.Lock] = {}
 
-    def hashes(self, column: str, namespace: str) -> tuple[np.ndarray, np.ndarray]:
+    def hashed(self, column: str, namespace: str) -> HashedColumn:
+        """``column`` hashed in ``namespace``."""
         key = (column, namespace)
         hit = self._cache.get(key)
         if hit is None:
@@ -293,25 +313,40 @@ class TableKeys:
             with lock:
                 hit = self._cache.get(key)
                 if hit is None:
-                    hit = self._cache[key] = hash_strings(
+                    hit = self._cache[key] = hash_distinct(
                         key_strings(self.table.column(column)), namespace)
         return hit
 
-    def nodes(self, scheme: Scheme
-              ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
-        """Per linked column ``(hashes, present)``; each row's first node; whether it has one."""
+    def node_hashes(self, scheme: Scheme) -> Iterator[np.ndarray]:
+        """The node hashes of each linked column: its distinct values (and the null node
+        when its nulls are linked and it has one)."""
+        for column, ns, nulls in scheme.columns(self.name):
+            hashed = self.hashed(column, ns)
+            yield hashed.distinct
+            if nulls and not hashed.valid.all():
+                yield np.array([null_node(ns)], np.uint64)
+
+    def node_ids(self, linker: Linker, scheme: Scheme
+                 ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
+        """Per linked column ``(node numbers, present)``; each row's first node; whether it
+        has one. Only the distinct values are looked up in the linker's nodes."""
         cols = []
         n = self.table.num_rows
-        first = np.zeros(n, np.uint64)
+        first = np.zeros(n, np.int64)
         has = np.zeros(n, bool)
         for column, ns, nulls in scheme.columns(self.name):
-            h, valid = self.hashes(column, ns)
+            hashed = self.hashed(column, ns)
+            valid = hashed.valid
+            ids = linker.ids(hashed.distinct)[hashed.codes] if len(hashed.distinct) \
+                else np.zeros(n, np.int64)
             if nulls:
-                h = np.where(valid, h, null_node(ns))
+                if not valid.all():
+                    null_id = linker.ids(np.array([null_node(ns)], np.uint64))[0]
+                    ids = np.where(valid, ids, null_id)
                 valid = np.ones(n, bool)
-            cols.append((h, valid))
+            cols.append((ids, valid))
             take = valid & ~has
-            first[take] = h[take]
+            first[take] = ids[take]
             has |= valid
         return cols, first, has
 
@@ -346,24 +381,24 @@ def _lone_bucket(rows: np.ndarray, k: int) -> np.ndarray:
 
 
 def _feed_nodes(linker: Linker, keys: TableKeys, scheme: Scheme) -> None:
-    cols, _, _ = keys.nodes(scheme)
-    for h, present in cols:
-        linker.add_nodes(h[present])
+    for hashes in keys.node_hashes(scheme):
+        linker.add_nodes(hashes)
 
 
 def _feed_links(linker: Linker, keys: TableKeys, scheme: Scheme) -> None:
-    cols, first, has = keys.nodes(scheme)
-    for h, present in cols:
-        m = present & has & (h != first)
+    cols, first, has = keys.node_ids(linker, scheme)
+    for ids, present in cols:
+        m = present & has & (ids != first)
         if m.any():
-            linker.link(first[m], h[m])
+            linker.link(first[m], ids[m])
 
 
 def _buckets_of(linker: Linker, keys: TableKeys, scheme: Scheme, k: int) -> np.ndarray:
-    _, first, has = keys.nodes(scheme)
+    _, first, has = keys.node_ids(linker, scheme)
+    assert linker.node_bucket is not None
     out = np.zeros(keys.table.num_rows, np.int32)
     if has.any():
-        out[has] = linker.bucket_of(first[has])
+        out[has] = linker.node_bucket[first[has]]
     lone = np.flatnonzero(~has)
     if len(lone):
         out[lone] = _lone_bucket(lone, k)
