@@ -67,3 +67,35 @@ def test_search_dictionary_is_bisect(words: list[str], value: str) -> None:
     pos, present = vec.search_dictionary(pa.array(ordered, pa.string()), value)
     assert pos == bisect.bisect_left(ordered, value)
     assert present == (value in ordered)
+
+
+_TEXTS = st.lists(st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=20),
+                  min_size=1, max_size=4)
+
+
+@given(_TEXTS)
+def test_shared_and_domain_encodings_agree_with_encoding_each_against_the_union(
+        columns: list[list[str | None]]) -> None:
+    arrays = [pa.array(c, pa.string()) for c in columns]
+    union = vec.sorted_unique(pa.concat_arrays(arrays))
+    expected = [vec.encode_strings(a, union) for a in arrays]
+    domain, dictionaries = vec.dictionary_columns(arrays)
+    assert domain.equals(union)
+    for want, shared, encoded in zip(expected, vec.encode_shared(arrays), dictionaries,
+                                     strict=True):
+        assert vec.same_array(encoded.dictionary, domain)  # so its codes are read back
+        read = vec.encode_in_domain(encoded, domain)
+        for got in (shared, read):
+            assert got.valid_mask().tolist() == want.valid_mask().tolist()
+            assert got.values[want.valid_mask()].tolist() == want.values[want.valid_mask()].tolist()
+
+
+def test_a_value_outside_its_domain_is_an_error_not_a_null() -> None:
+    import pytest
+
+    domain = pa.array(["a", "b"])
+    assert vec.encode_in_domain(pa.array(["b", None]), domain).values.tolist()[0] == 1
+    with pytest.raises(ValueError, match="domain"):
+        vec.encode_in_domain(pa.array(["c"]), domain)
+    other = pa.DictionaryArray.from_arrays(pa.array([0], pa.int32()), pa.array(["b", "a"]))
+    assert vec.encode_in_domain(other, domain).values.tolist() == [1]  # looked up, not read

@@ -285,6 +285,8 @@ def apply_hygiene(
         n_settle = _count_true(cancelled)
         if n_settle:
             cancelled_ids = pc.drop_null(pc.filter(settle["setl_id"], cancelled)).combine_chunks()
+            if pa.types.is_dictionary(cancelled_ids.type):  # encoded once for a scaled run
+                cancelled_ids = cancelled_ids.dictionary_decode()
             out["settlement"] = settle.filter(pc.invert(cancelled))
     fee = tables.get("fee")
     if fee is not None:

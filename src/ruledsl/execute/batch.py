@@ -23,7 +23,7 @@ from ..errors import ExecutionError
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP
-from .vec import Vec, encode_shared
+from .vec import Vec, encode_in_domain, encode_shared
 
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
 
@@ -125,7 +125,8 @@ def columns_to_load(read: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, .
     return out
 
 
-def _flat(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+def flat_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A string column as one ``string`` array (chunks combined, other types cast)."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     return column.cast(pa.string()) if column.type != pa.string() else column
@@ -168,6 +169,16 @@ class KnowledgeBase:
     def __init__(self, tables: Mapping[str, pa.Table]) -> None:
         self.tables = dict(tables)
         self._columns: dict[tuple[str, str], Vec] = {}
+        self._strings: dict[tuple[str, str], tuple[pa.Array, Vec]] = {}
+
+    def strings(self, table: str, column: str, domain: pa.Array) -> Vec:
+        """A string column of ``table`` encoded in ``domain`` (kept for the last domain)."""
+        key = (table, column)
+        hit = self._strings.get(key)
+        if hit is None or hit[0] is not domain:
+            hit = self._strings[key] = (domain, encode_in_domain(self.tables[table].column(column),
+                                                                 domain))
+        return hit[1]
 
     def column(self, table: str, column: str, dtype: Any) -> Vec:
         """A non-string column of ``table`` as a :class:`Vec` (read-only, shared)."""
@@ -193,8 +204,13 @@ class Batch:
     """Claims and knowledge base, hygiene applied, ready for the vectorised engine."""
 
     def __init__(self, claims: dict[str, pa.Table],
-                 kb: Mapping[str, pa.Table] | KnowledgeBase) -> None:
+                 kb: Mapping[str, pa.Table] | KnowledgeBase,
+                 domains: Mapping[str, pa.Array] | None = None) -> None:
         self.kb = kb if isinstance(kb, KnowledgeBase) else KnowledgeBase(kb)
+        self.domains = dict(domains or {})
+        """Column name → a sorted dictionary holding every value of the string columns of
+        that name (claims and knowledge base), given when the claims were encoded once
+        for a whole run (:func:`~ruledsl.execute.vec.dictionary_columns`)."""
         tables, self.hygiene = apply_hygiene(dict(claims))
         tables.update(self.kb.tables)
         self._strings: dict[str, dict[str, Vec]] = {}
@@ -223,6 +239,12 @@ class Batch:
         if encoded is None:
             names = [name for name in _tables_with_string_column(column)
                      if column in self.tables[name].arrow.column_names]
-            vecs = encode_shared([_flat(self.tables[n].arrow.column(column)) for n in names])
+            domain = self.domains.get(column)
+            if domain is None:
+                vecs = encode_shared([flat_strings(self.tables[n].arrow.column(column)) for n in names])
+            else:
+                vecs = [self.kb.strings(n, column, domain) if n in self.kb.tables else
+                        encode_in_domain(self.tables[n].arrow.column(column), domain)
+                        for n in names]
             encoded = self._strings[column] = dict(zip(names, vecs, strict=True))
         return encoded[table]

@@ -154,16 +154,20 @@ class CompiledRulebook:
                          params: Mapping[str, Any] | None = None,
                          progress: Callable[[str, int, int], None] | None = None,
                          validated: bool = False,
+                         domains: Mapping[str, pa.Array] | None = None,
                          ) -> tuple[pa.Table, list[RuleSummary]]:
         """Run every rule; return the violations and a per-rule summary.
 
         ``validated``: ``claims`` and ``kb`` are in-memory tables validated already; the
-        claims may hold only the columns the rules read (the buckets of :mod:`ruledsl.scale`).
+        claims may hold only the columns the rules read (the buckets of :mod:`ruledsl.scale`),
+        and their string columns may be dictionary columns over ``domains`` (column name →
+        sorted dictionary of all the values of that name, claims and knowledge base; see
+        :func:`~ruledsl.execute.vec.dictionary_columns`).
         """
         from .output import concat_and_sort
 
         if validated and not isinstance(claims, str | Path) and not isinstance(kb, str | Path):
-            batch = Batch(dict(claims), self._knowledge_base(kb, validated=True))
+            batch = Batch(dict(claims), self._knowledge_base(kb, validated=True), domains)
         else:
             batch = Batch(read_tables(claims, "claims", self.rules),
                           self._knowledge_base(kb))

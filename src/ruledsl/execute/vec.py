@@ -258,6 +258,54 @@ def encode_shared(arrays: Sequence[pa.Array]) -> list[Vec]:
     return out
 
 
+def encode_in_domain(column: pa.Array | pa.ChunkedArray, domain: pa.Array) -> Vec:
+    """A string column's codes in ``domain``, a sorted dictionary holding all its values.
+
+    A dictionary column whose dictionary is ``domain`` itself (the same buffers, see
+    :func:`dictionary_columns`) gives its indices without reading a string; any other
+    column is looked up. A value missing from ``domain`` is an error, never a null.
+    """
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if pa.types.is_dictionary(column.type) and same_array(column.dictionary, domain):
+        indices = column.indices
+        if indices.null_count:
+            values = np.asarray(indices.fill_null(-1)).astype(np.int64)
+            return Vec(values, np.asarray(indices.is_valid()), STR, domain)
+        return Vec(np.asarray(indices).astype(np.int64), None, STR, domain)
+    array = column.cast(pa.string()) if column.type != pa.string() else column
+    vec = encode_strings(array, domain)
+    if vec.valid is not None and int((~vec.valid).sum()) != array.null_count:
+        raise ValueError("a string value is missing from its column's domain")
+    return vec
+
+
+def same_array(a: pa.Array, b: pa.Array) -> bool:
+    """Whether two arrays are views of the same memory (same buffers, offset and length)."""
+    if a.type != b.type or len(a) != len(b) or a.offset != b.offset:
+        return False
+    return all((x is None) == (y is None) and (x is None or x.address == y.address)
+               for x, y in zip(a.buffers(), b.buffers(), strict=True))
+
+
+def dictionary_columns(arrays: Sequence[pa.Array]) -> tuple[pa.Array, list[pa.DictionaryArray]]:
+    """String arrays as dictionary arrays over one sorted dictionary of all their values
+    (returned too): cutting them copies no string, and :func:`encode_in_domain` reads
+    their codes back without looking anything up.
+
+    Example:
+        >>> domain, (a, b) = dictionary_columns([pa.array(["b", None]), pa.array(["a"])])
+        >>> domain.to_pylist(), a.indices.to_pylist(), same_array(b.dictionary, domain)
+        (['a', 'b'], [1, None], True)
+    """
+    vecs = encode_shared(arrays)
+    domain = vecs[0].dictionary if vecs else pa.array([], pa.string())
+    out = [pa.DictionaryArray.from_arrays(
+        pa.array(v.values.astype(np.int32), pa.int32(),
+                 mask=None if v.valid is None else ~v.valid), domain) for v in vecs]
+    return domain, out
+
+
 def encode_strings(array: pa.Array, dictionary: pa.Array) -> Vec:
     """Codes of ``array`` in ``dictionary`` (a value not in it becomes null)."""
     codes = pc.index_in(array, value_set=dictionary)

@@ -169,18 +169,36 @@ class HashedColumn:
         return out
 
 
-def hash_distinct(values: pa.Array | pa.ChunkedArray, namespace: str) -> HashedColumn:
-    """A key column's :class:`HashedColumn`, salted by ``namespace``."""
+def hash_distinct(values: pa.Array | pa.ChunkedArray, namespace: str,
+                  dictionary_hashes: dict[Any, tuple[pa.Array, np.ndarray]] | None = None,
+                  ) -> HashedColumn:
+    """A key column's :class:`HashedColumn`, salted by ``namespace``.
+
+    A dictionary column (string values) is hashed through its dictionary as it is (values
+    absent from the column only add nodes no row links to); ``dictionary_hashes`` shares
+    those hashes between columns over one dictionary.
+    """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-    if values.type != pa.string():
+    if not pa.types.is_dictionary(values.type) and values.type != pa.string():
         values = values.cast(pa.string())
     if len(values) == 0:
         return HashedColumn(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool))
-    encoded = pc.dictionary_encode(values)
+    encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
     valid = np.asarray(encoded.indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
     codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    return HashedColumn(_fnv_array(encoded.dictionary, _salt(namespace)), codes, valid)
+    dictionary = encoded.dictionary
+    if dictionary.type != pa.string():
+        dictionary = dictionary.cast(pa.string())
+    if dictionary_hashes is None:
+        return HashedColumn(_fnv_array(dictionary, _salt(namespace)), codes, valid)
+    # the entry keeps the dictionary alive, so its buffer address cannot be reused
+    key = (namespace, len(dictionary), dictionary.offset,
+           tuple(b.address if b is not None else 0 for b in dictionary.buffers()))
+    hit = dictionary_hashes.get(key)
+    if hit is None:
+        hit = dictionary_hashes[key] = (dictionary, _fnv_array(dictionary, _salt(namespace)))
+    return HashedColumn(hit[1], codes, valid)
 
 
 # ------------------------------------------------------------- components --
@@ -297,8 +315,11 @@ class TableKeys:
     """The hashed key columns of one table (or chunk), computed once for every scheme;
     schemes split side by side on threads share them (a column is hashed by one thread)."""
 
-    def __init__(self, name: str, table: pa.Table) -> None:
+    def __init__(self, name: str, table: pa.Table,
+                 dictionary_hashes: dict[Any, tuple[pa.Array, np.ndarray]] | None = None) -> None:
         self.name, self.table = name, table
+        self.dictionary_hashes = dictionary_hashes if dictionary_hashes is not None else {}
+        """Hashes of dictionaries, shared by the tables split together."""
         self._cache: dict[tuple[str, str], HashedColumn] = {}
         self._lock = threading.Lock()
         self._locks: dict[tuple[str, str], threading.Lock] = {}
@@ -314,7 +335,8 @@ class TableKeys:
                 hit = self._cache.get(key)
                 if hit is None:
                     hit = self._cache[key] = hash_distinct(
-                        key_strings(self.table.column(column)), namespace)
+                        key_strings(self.table.column(column)), namespace,
+                        self.dictionary_hashes)
         return hit
 
     def node_hashes(self, scheme: Scheme) -> Iterator[np.ndarray]:
@@ -359,6 +381,8 @@ def key_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     t = column.type
+    if pa.types.is_dictionary(t) and pa.types.is_string(t.value_type):
+        return column  # hashed through its dictionary (see hash_distinct)
     if pa.types.is_dictionary(t):
         column, t = column.cast(t.value_type), t.value_type
     if pa.types.is_string(t):
@@ -407,7 +431,8 @@ def _buckets_of(linker: Linker, keys: TableKeys, scheme: Scheme, k: int) -> np.n
 
 def table_keys(claims: Mapping[str, pa.Table]) -> dict[str, TableKeys]:
     """Key hashes of every table of ``claims``, to share between schemes (computed lazily)."""
-    return {name: TableKeys(name, table) for name, table in claims.items()}
+    shared: dict[Any, tuple[pa.Array, np.ndarray]] = {}
+    return {name: TableKeys(name, table, shared) for name, table in claims.items()}
 
 
 def assign(claims: Mapping[str, pa.Table], scheme: Scheme, k: int,
