@@ -194,7 +194,7 @@ class KnowledgeBase:
 
 
 @functools.cache
-def _tables_with_string_column(column: str) -> tuple[str, ...]:
+def tables_with_string_column(column: str) -> tuple[str, ...]:
     """The contract tables with a string column called ``column``."""
     return tuple(name for name, spec in SCHEMA.tables.items()
                  if (c := spec.column(column)) is not None and c.dtype == STR)
@@ -237,7 +237,7 @@ class Batch:
         """
         encoded = self._strings.get(column)
         if encoded is None:
-            names = [name for name in _tables_with_string_column(column)
+            names = [name for name in tables_with_string_column(column)
                      if column in self.tables[name].arrow.column_names]
             domain = self.domains.get(column)
             if domain is None:

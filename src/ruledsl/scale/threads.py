@@ -54,13 +54,12 @@ import pyarrow as pa
 from .. import ir
 from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
-from ..execute.batch import columns_to_load, flat_strings
+from ..execute.batch import columns_to_load, flat_strings, tables_with_string_column
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
 from ..execute.memory import freeze_long_lived, release_freed_memory, thaw_long_lived
 from ..execute.output import empty_violations
 from ..execute.vec import dictionary_columns
 from ..schema import SCHEMA
-from ..types import STR
 from .buckets import Buckets, Dataset, TableKeys, is_dataset, split_memory, table_keys
 from .merge import MergedViolations, SpilledRun, spill_result
 from .partition import KEYS, SCHEMES, PartitionPlan, global_name, plan_partitions, with_globals
@@ -194,19 +193,19 @@ class MemorySource:
         if self.domains is not None:
             return
         source = self._unclean if self._unclean is not None else self._claims
-        holders: dict[str, list[str]] = {}
-        for name, table in source.items():
-            for column in SCHEMA.tables[name].columns:
-                if column.dtype == STR and column.name in table.column_names:
-                    holders.setdefault(column.name, []).append(name)
+        names = {c for t in source.values() for c in t.column_names}
+
+        def holding(tables: Mapping[str, pa.Table], column: str) -> list[str]:
+            return [n for n in tables_with_string_column(column)
+                    if n in tables and column in tables[n].column_names]
+
+        holders = {c: holding(source, c) for c in sorted(names) if holding(source, c)}
 
         def encode(column: str) -> tuple[str, pa.Array, list[pa.Array]]:
-            kb_arrays = [flat_strings(t.column(column)) for n, t in kb.items()
-                         if column in t.column_names and SCHEMA.tables[n].column(column)
-                         is not None and SCHEMA.tables[n].column(column).dtype == STR]
             arrays = [flat_strings(source[n].column(column)) for n in holders[column]]
-            domain, encoded = dictionary_columns(arrays + kb_arrays)
-            return column, domain, encoded[:len(arrays)]
+            arrays += [flat_strings(kb[n].column(column)) for n in holding(kb, column)]
+            domain, encoded = dictionary_columns(arrays)
+            return column, domain, encoded[:len(holders[column])]
 
         domains: dict[str, pa.Array] = {}
         tables = dict(source)
