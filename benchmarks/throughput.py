@@ -300,7 +300,7 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
 
             record(f"polars/{th}t", work("polars", th, out=str(outdir / f"polars-{th}.parquet")))
             record(f"ruledsl-polars-rules/{th}t",
-                   work("plan_subset", th, rules=PR.RULES,
+                   work("plan_subset", th, rules=PR.RULES, workers=th, buckets=args.buckets * th,
                         out=str(outdir / f"plan-subset-{th}.parquet")))
     th0 = args.threads[0]
     if "nosharing" in parts:
