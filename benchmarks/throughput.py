@@ -313,6 +313,16 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
     peers: list[str] = []
     runs = res["runs"]
     for th in args.threads:
+        subset = runs.get(f"ruledsl-polars-rules/{th}t")
+        if f"polars/{th}t" in runs and "error" not in runs[f"polars/{th}t"] \
+                and subset is not None and "error" not in subset:
+            import polars_rules as PR
+
+            ok, why = same_firings(str(outdir / f"polars-{th}.parquet"),
+                                   str(outdir / f"plan-subset-{th}.parquet"), PR.RULES)
+            res["checks"][f"polars/{th}t firings == ruledsl-polars-rules/{th}t"] = why
+            if not ok:
+                peers.append(f"Polars firings differ: {why}")
         plan = runs.get(f"plan/{th}t")
         if plan is not None and "error" in plan:
             res["checks"][f"plan/{th}t"] = "ruledsl did not complete; nothing to compare"
@@ -326,13 +336,6 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
                 res["checks"][f"plan/{th}t == {name}"] = why
                 if not ok:
                     refuse.append(f"ruledsl plan/{th}t and {name} differ: {why}")
-        if f"polars/{th}t" in runs and "error" not in runs[f"polars/{th}t"]:
-            import polars_rules as PR
-
-            ok, why = same_firings(str(outdir / f"polars-{th}.parquet"), pp, PR.RULES)
-            res["checks"][f"polars/{th}t firings == plan/{th}t"] = why
-            if not ok:
-                peers.append(f"Polars firings differ: {why}")
         if th == th0 and f"nosharing/{th0}t" in runs and "error" not in runs[f"nosharing/{th0}t"]:
             ok, why = same_violations(pp, str(outdir / "nosharing.parquet"))
             res["checks"][f"plan/{th}t == nosharing"] = why
