@@ -81,11 +81,13 @@ def test_shared_and_domain_encodings_agree_with_encoding_each_against_the_union(
     expected = [vec.encode_strings(a, union) for a in arrays]
     domain, dictionaries = vec.dictionary_columns(arrays)
     assert domain.equals(union)
-    for want, shared, encoded in zip(expected, vec.encode_shared(arrays), dictionaries,
-                                     strict=True):
+    by_sorting = vec.encode_shared(arrays, mostly_distinct=True)
+    assert by_sorting[0].dictionary.equals(union)
+    for want, shared, sorted_, encoded in zip(expected, vec.encode_shared(arrays), by_sorting,
+                                              dictionaries, strict=True):
         assert vec.same_array(encoded.dictionary, domain)  # so its codes are read back
         read = vec.encode_in_domain(encoded, domain)
-        for got in (shared, read):
+        for got in (shared, sorted_, read):
             assert got.valid_mask().tolist() == want.valid_mask().tolist()
             assert got.values[want.valid_mask()].tolist() == want.values[want.valid_mask()].tolist()
 

@@ -200,6 +200,13 @@ def tables_with_string_column(column: str) -> tuple[str, ...]:
                  if (c := spec.column(column)) is not None and c.dtype == STR)
 
 
+def is_key_of_all(column: str, tables: Iterable[str]) -> bool:
+    """Whether ``column`` is the whole key of each of ``tables`` (its values are distinct:
+    they are encoded by sorting rather than hashing)."""
+    names = list(tables)
+    return bool(names) and all(SCHEMA.tables[n].key == (column,) for n in names)
+
+
 class Batch:
     """Claims and knowledge base, hygiene applied, ready for the vectorised engine."""
 
@@ -241,7 +248,8 @@ class Batch:
                      if column in self.tables[name].arrow.column_names]
             domain = self.domains.get(column)
             if domain is None:
-                vecs = encode_shared([flat_strings(self.tables[n].arrow.column(column)) for n in names])
+                vecs = encode_shared([flat_strings(self.tables[n].arrow.column(column))
+                                      for n in names], is_key_of_all(column, names))
             else:
                 vecs = [self.kb.strings(n, column, domain) if n in self.kb.tables else
                         encode_in_domain(self.tables[n].arrow.column(column), domain)

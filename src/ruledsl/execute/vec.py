@@ -219,12 +219,14 @@ def sorted_unique(array: pa.Array) -> pa.Array:
     return unique.take(pc.sort_indices(unique))
 
 
-def encode_shared(arrays: Sequence[pa.Array]) -> list[Vec]:
+def encode_shared(arrays: Sequence[pa.Array], mostly_distinct: bool = False) -> list[Vec]:
     """String arrays encoded against one sorted dictionary of all their values.
 
     One hash pass over all the values (``dictionary_encode``), then only the distinct
     values are sorted: several times faster than finding the sorted distinct values of
-    each array and then looking every value up in their union.
+    each array and then looking every value up in their union. ``mostly_distinct`` (a
+    table's key): the values are sorted instead, with no hashing (either way gives the
+    same codes).
 
     Example:
         >>> a, b = encode_shared([pa.array(["b", None]), pa.array(["a", "b"])])
@@ -234,10 +236,22 @@ def encode_shared(arrays: Sequence[pa.Array]) -> list[Vec]:
     if not arrays:
         return []
     combined = arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
-    encoded = pc.dictionary_encode(combined)
+    dictionary, codes = (_encode_by_sorting if mostly_distinct else _encode_by_hashing)(combined)
+    valid = codes >= 0 if combined.null_count else None
+    out, start = [], 0
+    for array in arrays:
+        end = start + len(array)
+        out.append(Vec(codes[start:end], None if valid is None or valid[start:end].all()
+                       else valid[start:end], STR, dictionary))
+        start = end
+    return out
+
+
+def _encode_by_hashing(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """Sorted distinct values and each value's code in them (-1 for null)."""
+    encoded = pc.dictionary_encode(values)
     indices = encoded.indices
     raw = np.asarray(indices.fill_null(0) if indices.null_count else indices).astype(np.int64)
-    valid = np.asarray(indices.is_valid()) if indices.null_count else None
     dictionary = encoded.dictionary
     if len(dictionary):
         order = np.asarray(pc.sort_indices(dictionary))
@@ -247,15 +261,22 @@ def encode_shared(arrays: Sequence[pa.Array]) -> list[Vec]:
         dictionary = dictionary.take(pa.array(order))
     else:
         codes = np.zeros(len(raw), dtype=np.int64)
-    if valid is not None:
-        codes[~valid] = -1  # as encode_strings: a null's code is -1
-    out, start = [], 0
-    for array in arrays:
-        end = start + len(array)
-        out.append(Vec(codes[start:end], None if valid is None or valid[start:end].all()
-                       else valid[start:end], STR, dictionary))
-        start = end
-    return out
+    if indices.null_count:
+        codes[~np.asarray(indices.is_valid())] = -1
+    return dictionary, codes
+
+
+def _encode_by_sorting(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """:func:`_encode_by_hashing` by one sort of all the values (for mostly distinct ones)."""
+    order = np.asarray(pc.array_sort_indices(values, null_placement="at_end"))
+    order = order[:len(values) - values.null_count]
+    ordered = values.take(pa.array(order))
+    first = np.ones(len(ordered), dtype=bool)
+    if len(ordered) > 1:
+        first[1:] = np.asarray(pc.not_equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1)))
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[order] = np.cumsum(first) - 1
+    return (ordered if first.all() else ordered.filter(pa.array(first))), codes
 
 
 def encode_in_domain(column: pa.Array | pa.ChunkedArray, domain: pa.Array) -> Vec:
@@ -288,7 +309,8 @@ def same_array(a: pa.Array, b: pa.Array) -> bool:
                for x, y in zip(a.buffers(), b.buffers(), strict=True))
 
 
-def dictionary_columns(arrays: Sequence[pa.Array]) -> tuple[pa.Array, list[pa.DictionaryArray]]:
+def dictionary_columns(arrays: Sequence[pa.Array], mostly_distinct: bool = False,
+                       ) -> tuple[pa.Array, list[pa.DictionaryArray]]:
     """String arrays as dictionary arrays over one sorted dictionary of all their values
     (returned too): cutting them copies no string, and :func:`encode_in_domain` reads
     their codes back without looking anything up.
@@ -298,7 +320,7 @@ def dictionary_columns(arrays: Sequence[pa.Array]) -> tuple[pa.Array, list[pa.Di
         >>> domain.to_pylist(), a.indices.to_pylist(), same_array(b.dictionary, domain)
         (['a', 'b'], [1, None], True)
     """
-    vecs = encode_shared(arrays)
+    vecs = encode_shared(arrays, mostly_distinct)
     domain = vecs[0].dictionary if vecs else pa.array([], pa.string())
     out = [pa.DictionaryArray.from_arrays(
         pa.array(v.values.astype(np.int32), pa.int32(),

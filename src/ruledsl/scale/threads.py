@@ -54,7 +54,12 @@ import pyarrow as pa
 from .. import ir
 from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
-from ..execute.batch import columns_to_load, flat_strings, tables_with_string_column
+from ..execute.batch import (
+    columns_to_load,
+    flat_strings,
+    is_key_of_all,
+    tables_with_string_column,
+)
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
 from ..execute.memory import freeze_long_lived, release_freed_memory, thaw_long_lived
 from ..execute.output import empty_violations
@@ -202,9 +207,11 @@ class MemorySource:
         holders = {c: holding(source, c) for c in sorted(names) if holding(source, c)}
 
         def encode(column: str) -> tuple[str, pa.Array, list[pa.Array]]:
+            in_kb = holding(kb, column)
             arrays = [flat_strings(source[n].column(column)) for n in holders[column]]
-            arrays += [flat_strings(kb[n].column(column)) for n in holding(kb, column)]
-            domain, encoded = dictionary_columns(arrays)
+            arrays += [flat_strings(kb[n].column(column)) for n in in_kb]
+            domain, encoded = dictionary_columns(
+                arrays, is_key_of_all(column, [*holders[column], *in_kb]))
             return column, domain, encoded[:len(holders[column])]
 
         domains: dict[str, pa.Array] = {}
