@@ -288,6 +288,8 @@ def encode_in_domain(column: pa.Array | pa.ChunkedArray, domain: pa.Array) -> Ve
     """
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if len(column) == 0:  # (a look-up would hash the whole domain: 2M visit ids at 10M lines)
+        return Vec(np.zeros(0, dtype=np.int64), None, STR, domain)
     if pa.types.is_dictionary(column.type) and same_array(column.dictionary, domain):
         indices = column.indices
         if indices.null_count:
