@@ -101,3 +101,12 @@ def test_a_value_outside_its_domain_is_an_error_not_a_null() -> None:
         vec.encode_in_domain(pa.array(["c"]), domain)
     other = pa.DictionaryArray.from_arrays(pa.array([0], pa.int32()), pa.array(["b", "a"]))
     assert vec.encode_in_domain(other, domain).values.tolist() == [1]  # looked up, not read
+
+
+@given(st.lists(st.text(max_size=3), max_size=30))
+def test_encoding_by_sorting_agrees_on_sorted_and_unsorted_keys(values: list[str]) -> None:
+    for items in (values, sorted(set(values))):  # the second takes the no-sort path
+        array = pa.array(items, pa.string())
+        (hashed,), (by_sorting,) = vec.encode_shared([array]), vec.encode_shared([array], True)
+        assert by_sorting.dictionary.equals(hashed.dictionary)
+        assert by_sorting.values.tolist() == hashed.values.tolist()

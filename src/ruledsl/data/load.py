@@ -802,6 +802,22 @@ def _validate(
     return pa.Table.from_arrays([arrays[f.name] for f in schema], schema=schema), []
 
 
+def strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether the values have no null and each is greater than the one before (sorted and
+    distinct), checked in one pass; e.g. sequential fee-line ids as extracts often have them.
+
+    Example:
+        >>> strictly_increasing(pa.array(["a", "b"])), strictly_increasing(pa.array(["b", "b"]))
+        (True, False)
+    """
+    n = len(values)
+    if values.null_count:
+        return False
+    if n < 2:
+        return True
+    return bool(pc.all(pc.less(values.slice(0, n - 1), values.slice(1))).as_py())
+
+
 def _duplicate_keys(
     table: Table, arrays: Mapping[str, pa.ChunkedArray], src: _Source
 ) -> tuple[list[_Problem], int]:
@@ -812,8 +828,10 @@ def _duplicate_keys(
     if n < 2:
         return [], 0
     if len(keys) == 1:
-        # unique() hashes much faster than count_distinct() on 10M distinct strings
         col = cols[0]
+        if strictly_increasing(col):  # sequential ids: one comparison pass, no hashing
+            return [], 0
+        # unique() hashes much faster than count_distinct() on 10M distinct strings
         distinct = len(pc.unique(col)) - (1 if col.null_count else 0)
         if distinct == n - col.null_count:
             return [], 0

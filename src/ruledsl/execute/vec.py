@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..data.load import strictly_increasing
 from ..types import BOOL, STR, DataType, ListType
 
 
@@ -268,6 +269,8 @@ def _encode_by_hashing(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
 
 def _encode_by_sorting(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """:func:`_encode_by_hashing` by one sort of all the values (for mostly distinct ones)."""
+    if strictly_increasing(values):
+        return values, np.arange(len(values), dtype=np.int64)
     order = np.asarray(pc.array_sort_indices(values, null_placement="at_end"))
     order = order[:len(values) - values.null_count]
     ordered = values.take(pa.array(order))
