@@ -167,6 +167,8 @@ class InnerIndex:
     uniq_codes_raw: np.ndarray
     """Sorted distinct raw composite codes (position = dense code)."""
     range_uniq: np.ndarray | None = None
+    range_dense: bool = False
+    """``range_uniq`` is every integer from its first to its last (positions by offset)."""
     range_composite: np.ndarray | None = None
     starts: np.ndarray | None = None
     """First sorted position of each dense code (and ``len(rows)`` at the end)."""
@@ -177,7 +179,9 @@ class InnerIndex:
         """Precompute O(1) look-ups: block starts, and a direct table for small key spaces."""
         self.starts = np.searchsorted(self.codes, np.arange(self.n_codes + 1))
         raw = self.uniq_codes_raw
-        if len(raw) and raw[-1] < max(4 * len(self.rows), 1 << 16):
+        # a direct table of up to 2M entries (16 MB): a bucket's key codes are spread over
+        # the whole batch's dictionary when its strings were encoded once for the run
+        if len(raw) and raw[-1] < max(4 * len(self.rows), 1 << 21):
             direct = np.full(int(raw[-1]) + 1, -1, dtype=np.int64)
             direct[raw] = np.arange(len(raw))
             self.direct = direct
@@ -314,6 +318,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
             # small integer span (dates, ranks): positions by offset, no sort needed
             uniq = np.arange(low, low + span, dtype=np.int64)
             positions = values.astype(np.int64) - low
+            index.range_dense = True
         else:
             uniq = np.unique(values)
             positions = search_sorted(uniq, values)
@@ -415,11 +420,16 @@ def _range_slices(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex
         else:
             ok, bound = vec.valid_mask(), vec.values
         usable &= ok
+        side = "right" if op in (">", "<=") else "left"
+        if index.range_dense and bound.dtype.kind in "iu" and len(uniq):
+            # uniq is low, low + 1, …: a value's position is its offset
+            offset = bound.astype(np.int64) - int(uniq[0]) + (1 if side == "right" else 0)
+            pos = np.clip(offset, 0, len(uniq))
+        else:
+            pos = search_sorted(uniq, bound, side)
         if op in (">", ">="):
-            pos = search_sorted(uniq, bound, "right" if op == ">" else "left")
             low_pos = np.maximum(low_pos, pos)
         else:
-            pos = search_sorted(uniq, bound, "left" if op == "<" else "right")
             high_pos = np.minimum(high_pos, pos)
     base = np.maximum(out_codes, 0) * width
     new_lo = search_sorted(composite, base + low_pos, "left")
