@@ -74,7 +74,7 @@ __all__ = [
     "Buckets",
     "Dataset",
     "assign",
-    "hash_strings",
+    "hash_distinct",
     "is_dataset",
     "write_dataset",
 ]
@@ -137,18 +137,6 @@ def mix64(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def hash_strings(values: pa.Array | pa.ChunkedArray, namespace: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(hashes, valid)``: the salted 64-bit hash of each value (0 where null).
-
-    Example:
-        >>> h, ok = hash_strings(pa.array(["A", None, "A"]), "psn_no")
-        >>> bool(h[0] == h[2]), ok.tolist()
-        (True, [True, False, True])
-    """
-    column = hash_distinct(values, namespace)
-    return column.row_hashes(), column.valid
-
-
 @attrs.frozen
 class HashedColumn:
     """A key column hashed through its distinct values (``dictionary_encode``): each distinct
@@ -161,13 +149,6 @@ class HashedColumn:
     valid: np.ndarray
     """Whether each row has a value."""
 
-    def row_hashes(self) -> np.ndarray:
-        """Each row's hash (0 where null)."""
-        out = self.distinct[self.codes] if len(self.distinct) else np.zeros(len(self.codes),
-                                                                             np.uint64)
-        out[~self.valid] = 0
-        return out
-
 
 def hash_distinct(values: pa.Array | pa.ChunkedArray, namespace: str,
                   dictionary_hashes: dict[Any, tuple[pa.Array, np.ndarray]] | None = None,
@@ -177,6 +158,11 @@ def hash_distinct(values: pa.Array | pa.ChunkedArray, namespace: str,
     A dictionary column (string values) is hashed through its dictionary as it is (values
     absent from the column only add nodes no row links to); ``dictionary_hashes`` shares
     those hashes between columns over one dictionary.
+
+    Example:
+        >>> h = hash_distinct(pa.array(["A", None, "A"]), "psn_no")
+        >>> len(h.distinct), h.codes.tolist(), h.valid.tolist()
+        (1, [0, 0, 0], [True, False, True])
     """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
