@@ -205,17 +205,24 @@ class Linker:
     every chunk (node numbers from :meth:`ids`), then :meth:`finish` and :attr:`node_bucket`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, remember: bool = False) -> None:
+        self.remember = remember
+        """Remember each array of hashes (for a batch in memory; not chunk by chunk)."""
         self._pending: list[np.ndarray] = []
         self._pending_size = 0
         self.nodes = np.zeros(0, np.uint64)
         self.parent: np.ndarray | None = None
         self.node_bucket: np.ndarray | None = None
+        self._seen: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+        """id → (hash array, its node numbers once known): tables whose key column shares
+        one dictionary share one array of distinct hashes (kept, so its id stays its own)."""
 
     def add_nodes(self, hashes: np.ndarray) -> None:
         """Remember these node hashes."""
-        if not len(hashes):
+        if not len(hashes) or id(hashes) in self._seen:
             return
+        if self.remember:
+            self._seen[id(hashes)] = (hashes, None)
         u = _sorted_unique(hashes)
         self._pending.append(u)
         self._pending_size += len(u)
@@ -233,10 +240,16 @@ class Linker:
         self.parent = np.arange(len(self.nodes), dtype=np.int64)
 
     def ids(self, hashes: np.ndarray) -> np.ndarray:
-        """The node numbers of node hashes (all must have been added)."""
+        """The node numbers of node hashes (all must have been added); looked up once per
+        array of hashes."""
+        seen = self._seen.get(id(hashes))
+        if seen is not None and seen[0] is hashes and seen[1] is not None:
+            return seen[1]
         ids = search_sorted(self.nodes, hashes)
         assert len(ids) == 0 or (ids.max() < len(self.nodes)
                                  and bool((self.nodes[ids] == hashes).all()))
+        if seen is not None and seen[0] is hashes:
+            self._seen[id(hashes)] = (hashes, ids)
         return ids
 
     def _find(self, ids: np.ndarray) -> np.ndarray:
@@ -425,7 +438,7 @@ def assign(claims: Mapping[str, pa.Table], scheme: Scheme, k: int,
            shared: Mapping[str, TableKeys] | None = None) -> dict[str, np.ndarray]:
     """The bucket (``0 … k-1``) of every row of the partitioned tables of ``claims``;
     ``shared``: key hashes shared with other schemes (see :func:`table_keys`)."""
-    linker = Linker()
+    linker = Linker(remember=True)
     shared = shared if shared is not None else table_keys(
         {n: claims[n] for n in scheme.partitioned if n in claims})
     keys = {n: shared[n] for n in scheme.partitioned if n in claims}
