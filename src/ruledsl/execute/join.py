@@ -179,9 +179,10 @@ class InnerIndex:
         """Precompute O(1) look-ups: block starts, and a direct table for small key spaces."""
         self.starts = np.searchsorted(self.codes, np.arange(self.n_codes + 1))
         raw = self.uniq_codes_raw
-        # a direct table of up to 2M entries (16 MB): a bucket's key codes are spread over
-        # the whole batch's dictionary when its strings were encoded once for the run
-        if len(raw) and raw[-1] < max(4 * len(self.rows), 1 << 21):
+        # up to 16 entries per row: a bucket's key codes are spread over the whole batch's
+        # dictionary when its strings were encoded once for the run; a tiny batch (one
+        # visit) must not pay for a large table
+        if len(raw) and raw[-1] < max(16 * len(self.rows), 1 << 16):
             direct = np.full(int(raw[-1]) + 1, -1, dtype=np.int64)
             direct[raw] = np.arange(len(raw))
             self.direct = direct
