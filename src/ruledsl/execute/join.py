@@ -179,10 +179,11 @@ class InnerIndex:
         """Precompute O(1) look-ups: block starts, and a direct table for small key spaces."""
         self.starts = np.searchsorted(self.codes, np.arange(self.n_codes + 1))
         raw = self.uniq_codes_raw
-        # up to 16 entries per row: a bucket's key codes are spread over the whole batch's
-        # dictionary when its strings were encoded once for the run; a tiny batch (one
-        # visit) must not pay for a large table
-        if len(raw) and raw[-1] < max(16 * len(self.rows), 1 << 16):
+        # 4 entries a row, or up to 16 (at most 2M entries): a bucket's key codes are
+        # spread over the whole batch's dictionary when its strings were encoded once for
+        # the run; a tiny batch (one visit) never pays for a large table
+        limit = max(4 * len(self.rows), 1 << 16, min(16 * len(self.rows), 1 << 21))
+        if len(raw) and raw[-1] < limit:
             direct = np.full(int(raw[-1]) + 1, -1, dtype=np.int64)
             direct[raw] = np.arange(len(raw))
             self.direct = direct
