@@ -306,12 +306,16 @@ def encode_in_domain(column: pa.Array | pa.ChunkedArray, domain: pa.Array) -> Ve
     return vec
 
 
+def memory_key(a: pa.Array) -> tuple[Any, ...]:
+    """What identifies the memory an array views: its type, length, offset and buffer
+    addresses (hashable; valid while the array is alive, so keep it beside the key)."""
+    return (str(a.type), len(a), a.offset,
+            tuple(0 if b is None else b.address for b in a.buffers()))
+
+
 def same_array(a: pa.Array, b: pa.Array) -> bool:
     """Whether two arrays are views of the same memory (same buffers, offset and length)."""
-    if a.type != b.type or len(a) != len(b) or a.offset != b.offset:
-        return False
-    return all((x is None) == (y is None) and (x is None or x.address == y.address)
-               for x, y in zip(a.buffers(), b.buffers(), strict=True))
+    return memory_key(a) == memory_key(b)
 
 
 def dictionary_columns(arrays: Sequence[pa.Array], mostly_distinct: bool = False,

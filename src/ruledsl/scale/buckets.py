@@ -64,7 +64,7 @@ import pyarrow.parquet as pq
 from ..data.load import apply_hygiene, load_tables, table_file, validate_table
 from ..diagnostics.model import Diagnostic
 from ..errors import DataError, RuleDslError
-from ..execute.vec import search_sorted
+from ..execute.vec import memory_key, search_sorted
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from .partition import CLAIMS, PERSON, SCHEMES, Scheme
@@ -179,8 +179,7 @@ def hash_distinct(values: pa.Array | pa.ChunkedArray, namespace: str,
     if dictionary_hashes is None:
         return HashedColumn(_fnv_array(dictionary, _salt(namespace)), codes, valid)
     # the entry keeps the dictionary alive, so its buffer address cannot be reused
-    key = (namespace, len(dictionary), dictionary.offset,
-           tuple(b.address if b is not None else 0 for b in dictionary.buffers()))
+    key = (namespace, memory_key(dictionary))
     hit = dictionary_hashes.get(key)
     if hit is None:
         hit = dictionary_hashes[key] = (dictionary, _fnv_array(dictionary, _salt(namespace)))
@@ -295,7 +294,6 @@ class Linker:
         np.minimum.at(rep, roots, self.nodes)
         self.node_bucket = (mix64(rep[roots]) % np.uint64(k)).astype(np.int32)
         self.parent = None
-
 
 
 def _distinct_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

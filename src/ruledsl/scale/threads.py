@@ -181,10 +181,14 @@ class MemorySource:
     @property
     def claims(self) -> dict[str, pa.Table]:
         """The claim tables, hygiene applied (contract §2)."""
+        self._apply_hygiene()
+        return self._claims
+
+    def _apply_hygiene(self) -> None:
+        """Drop the cancelled rows, once."""
         if self._unclean is not None:
             self._claims, self.hygiene = split_memory(self._unclean)
             self._unclean = None
-        return self._claims
 
     def encode_strings(self, kb: Mapping[str, pa.Table],
                        map_: Callable[[Callable[[str], Any], Sequence[str]], Iterable[Any]] = map,
@@ -204,7 +208,7 @@ class MemorySource:
             return [n for n in tables_with_string_column(column)
                     if n in tables and column in tables[n].column_names]
 
-        holders = {c: holding(source, c) for c in sorted(names) if holding(source, c)}
+        holders = {c: held for c in sorted(names) if (held := holding(source, c))}
 
         def encode(column: str) -> tuple[str, pa.Array, list[pa.Array]]:
             in_kb = holding(kb, column)
@@ -226,7 +230,7 @@ class MemorySource:
         else:
             self._claims = tables
         self.domains = domains
-        self.claims  # noqa: B018 - hygiene now, in this thread
+        self._apply_hygiene()  # now, in this thread
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -245,7 +249,7 @@ class MemorySource:
     def split(self, schemes: Sequence[str], pool: ThreadPoolExecutor) -> None:
         """Split by ``schemes`` side by side on ``pool``, hashing each key column once
         (persons and institutions both link visits and settlements)."""
-        shared = table_keys(self.claims)  # (hygiene in this thread)
+        shared = table_keys(self.claims)  # (hygiene, if not yet, in this thread)
         list(pool.map(lambda scheme: self.buckets(scheme, shared), schemes))
 
     def rows(self, scheme: str, k: int, tables: Iterable[str]) -> int:
