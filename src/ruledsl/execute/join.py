@@ -174,6 +174,8 @@ class InnerIndex:
     """First sorted position of each dense code (and ``len(rows)`` at the end)."""
     direct: np.ndarray | None = None
     """raw composite → dense code (-1 when absent), when the raw space is small."""
+    sorted_position: np.ndarray | None = None
+    """Table row → its position in ``rows`` (-1: not a candidate); built on first use."""
 
     def finish(self) -> None:
         """Precompute O(1) look-ups: block starts, and a direct table for small key spaces."""
@@ -187,6 +189,14 @@ class InnerIndex:
             direct = np.full(int(raw[-1]) + 1, -1, dtype=np.int64)
             direct[raw] = np.arange(len(raw))
             self.direct = direct
+
+    def positions(self, table_rows: int) -> np.ndarray:
+        """Each table row's position among the sorted candidates (-1: not a candidate)."""
+        if self.sorted_position is None:
+            position = np.full(table_rows, -1, dtype=np.int64)
+            position[self.rows] = np.arange(len(self.rows))
+            self.sorted_position = position
+        return self.sorted_position
 
 
 def _inner_eval(ev: Evaluator, expr: ir.Expr, var: str, table: str) -> Any:
@@ -392,52 +402,90 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
             hit &= False
         out_codes = np.where(hit, pos, -1)
     assert index.starts is not None
-    safe_codes = np.maximum(out_codes, 0)
-    lo = index.starts[safe_codes]
-    hi = index.starts[safe_codes + 1] if index.n_codes else lo
+    # only rows with a matching key are looked at (in a self-join over a whole table,
+    # often a fraction of it)
+    live = np.flatnonzero(out_codes >= 0)
+    codes = out_codes[live]
+    lo = np.zeros(frame.n, dtype=np.int64)
+    hi = np.zeros(frame.n, dtype=np.int64)
     if index.range_composite is not None:
-        lo, hi = _range_slices(ev, frame, plan, index, out_codes)
-    empty = out_codes < 0
-    lo = np.where(empty, 0, lo)
-    hi = np.where(empty, 0, np.maximum(hi, lo))
+        lo[live], hi[live] = _range_slices(ev, frame, plan, index, live, codes)
+    else:
+        lo[live] = index.starts[codes]
+        hi[live] = index.starts[codes + 1]
     return Match(index.rows, lo, hi, index.codes, out_codes, index.n_codes)
 
 
 def _range_slices(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex,
-                  out_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    uniq = index.range_uniq
-    composite = index.range_composite
-    assert uniq is not None and composite is not None
-    width = len(uniq) + 1
-    low_pos = np.zeros(frame.n, dtype=np.int64)
-    high_pos = np.full(frame.n, len(uniq), dtype=np.int64)
-    usable = np.ones(frame.n, dtype=bool)
+                  live: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The slices of the sorted candidates for the frame's rows ``live`` (whose keys have
+    the dense ``codes``): each key's block, narrowed by every bound of the range.
+
+    A bound that is itself a candidate row of the same key (``p 早于 y`` with ``y`` a
+    candidate: a self-join over a table's rows) is read off its sorted position; any
+    other bound is searched for.
+    """
+    assert index.starts is not None
+    lo = index.starts[codes]
+    hi = index.starts[codes + 1]
+    usable = np.ones(len(live), dtype=bool)
     for op, outer in plan.bounds:
         vec = ev.ev(outer, frame)
+        values = vec.values[live]
+        usable &= vec.valid_mask()[live]
+        right = op in (">", "<=")  # the bound itself is inside a lower/outside an upper one
+        position = np.zeros(len(live), dtype=np.int64)
         if plan.range_expr == RANK:
-            dense, _ = ev.batch.table(_row_table(outer)).dense_order()
-            ok = vec.valid_mask() & (vec.values >= 0)
-            idx = np.where(ok, vec.values, 0)
-            bound = dense[idx] if len(dense) else np.zeros(frame.n, np.int64)
+            usable &= values >= 0
+            need = np.flatnonzero(usable)
+            position[need] = _rank_bound_positions(ev, index, _row_table(outer), values[need],
+                                                   codes[need], right)
         else:
-            ok, bound = vec.valid_mask(), vec.values
-        usable &= ok
-        side = "right" if op in (">", "<=") else "left"
-        if index.range_dense and bound.dtype.kind in "iu" and len(uniq):
-            # uniq is low, low + 1, …: a value's position is its offset
-            offset = bound.astype(np.int64) - int(uniq[0]) + (1 if side == "right" else 0)
-            pos = np.clip(offset, 0, len(uniq))
-        else:
-            pos = search_sorted(uniq, bound, side)
+            need = np.flatnonzero(usable)
+            position[need] = _search_bound(index, codes[need], values[need], right)
         if op in (">", ">="):
-            low_pos = np.maximum(low_pos, pos)
+            lo = np.maximum(lo, position)
         else:
-            high_pos = np.minimum(high_pos, pos)
-    base = np.maximum(out_codes, 0) * width
-    new_lo = search_sorted(composite, base + low_pos, "left")
-    new_hi = search_sorted(composite, base + high_pos, "left")
-    new_hi = np.where(usable & (high_pos > low_pos), new_hi, new_lo)
-    return new_lo, new_hi
+            hi = np.minimum(hi, position)
+    return lo, np.where(usable & (hi > lo), hi, lo)
+
+
+def _rank_bound_positions(ev: Evaluator, index: InnerIndex, table: str, rows: np.ndarray,
+                          codes: np.ndarray, right: bool) -> np.ndarray:
+    """Sorted positions of natural-order bounds that are ``rows`` of ``table``, within the
+    blocks of the dense key ``codes``."""
+    data = ev.batch.table(table)
+    at = index.positions(data.n)[rows]
+    composite = index.range_composite
+    assert composite is not None
+    # a candidate of the same key with no tie in the natural order: its own position
+    direct = at >= 0
+    direct[direct] = index.codes[at[direct]] == codes[direct]
+    neighbour = at + (1 if right else -1)
+    inside = direct & (neighbour >= 0) & (neighbour < len(composite))
+    direct[inside] = composite[neighbour[inside]] != composite[at[inside]]
+    position = at + (1 if right else 0)
+    rest = np.flatnonzero(~direct)
+    if len(rest):
+        dense, _ = data.dense_order()
+        position[rest] = _search_bound(index, codes[rest], dense[rows[rest]], right)
+    return position
+
+
+def _search_bound(index: InnerIndex, codes: np.ndarray, bound: np.ndarray, right: bool
+                  ) -> np.ndarray:
+    """The first sorted position, within each key's block, whose range value is not below
+    ``bound`` (not above it when ``right``): a search of the (key, value) composite."""
+    uniq, composite = index.range_uniq, index.range_composite
+    assert uniq is not None and composite is not None
+    side = "right" if right else "left"
+    if index.range_dense and bound.dtype.kind in "iu" and len(uniq):
+        # uniq is low, low + 1, …: a value's position is its offset
+        offset = bound.astype(np.int64) - int(uniq[0]) + (1 if right else 0)
+        pos = np.clip(offset, 0, len(uniq))
+    else:
+        pos = search_sorted(uniq, bound, side)
+    return search_sorted(composite, codes * (len(uniq) + 1) + pos, "left")
 
 
 def _row_table(expr: ir.Expr) -> str:
