@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -49,6 +50,33 @@ def test_search_sorted_is_numpy_searchsorted(haystack: np.ndarray, needles: np.n
     finally:
         vec._SORT_QUERIES_FROM = old
     assert got.tolist() == np.searchsorted(haystack, needles, side).tolist()  # type: ignore[call-overload]
+
+
+_SORT_KEY = st.one_of(
+    st.builds(lambda n, lo, hi: (n, lo, hi), st.just(0), st.integers(-3, 0), st.integers(0, 3)),
+    st.builds(lambda n, lo, hi: (n, lo, hi), st.just(0), st.integers(-(2**40), 0),
+              st.integers(0, 2**40)),
+    st.builds(lambda n, lo, hi: (n, lo, hi), st.just(0), st.just(-(2**62)), st.just(2**62)),
+    st.just((1, 0, 1)),  # a boolean key
+)
+
+
+@given(st.integers(0, 120), st.lists(_SORT_KEY, min_size=1, max_size=4), st.booleans(),
+       st.randoms(use_true_random=False))
+def test_lexsort_is_numpy_lexsort(n: int, specs: list[tuple[int, int, int]],
+                                  distinct_first: bool, random: Any) -> None:
+    rng = np.random.default_rng(random.getrandbits(32))
+    keys = [rng.integers(0, 2, n).astype(bool) if kind else rng.integers(lo, hi, n, endpoint=True)
+            for kind, lo, hi in specs]
+    if distinct_first:
+        keys[0] = rng.permutation(n) * random.choice([1, 3]) - random.choice([0, 5])
+    old = vec._PACK_FROM
+    try:
+        vec._PACK_FROM = 0  # take the packed path even for small inputs
+        got = vec.lexsort(keys, first_distinct=distinct_first)
+    finally:
+        vec._PACK_FROM = old
+    assert got.tolist() == np.lexsort(keys).tolist()
 
 
 def test_heap_tuning_is_accepted_on_glibc() -> None:

@@ -39,7 +39,7 @@ from .batch import Batch, KnowledgeBase
 from .frames import Frame, GroupContext
 from .reduce import collect_distinct_strings
 from .shared import SharedStore, plan_lifetimes
-from .vec import ListVec, Vec, factorize
+from .vec import ListVec, Vec, factorize, lexsort
 from .vector import Evaluator, conjuncts, round_half_away
 
 Tables = Mapping[str, pa.Table] | str | Path
@@ -252,7 +252,7 @@ def group_frame(ev: Evaluator, members: Frame, rule: CheckedRule) -> Frame:
     n_groups = int(code.max()) + 1 if members.n else 0
     variables = tuple(var for var, _ in rule.bindings)
     rank = ev.member_rank(members, variables)
-    order = np.lexsort([rank, code])
+    order = lexsort([rank, code], first_distinct=True)
     first = np.ones(len(order), dtype=bool)
     first[1:] = code[order][1:] != code[order][:-1]
     representative = order[first]

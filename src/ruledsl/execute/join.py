@@ -29,7 +29,15 @@ from ..errors import ExecutionError
 from ..types import BOOL, STR, RowType
 from .frames import Frame
 from .reduce import longest_runs, reduce
-from .vec import ListVec, Vec, dictionary_map, distinct, expand_ranges, search_sorted
+from .vec import (
+    ListVec,
+    Vec,
+    dictionary_map,
+    distinct,
+    expand_ranges,
+    lexsort,
+    search_sorted,
+)
 from .vector import MAX_PAIRS, Evaluator, canonical, conjuncts
 
 RANK = "$rank"
@@ -303,7 +311,6 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
             composite = search_sorted(compressed, composite)
             size = max(len(compressed), 1)
         radix.append((space.size, compressed))
-    rank, complete = data.order()
     range_values = None
     if plan.range_expr == RANK:
         dense, _ = data.dense_order()
@@ -313,8 +320,10 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
         ok &= range_vec.valid_mask()
         range_values = range_vec.values
     keep = np.flatnonzero(ok)
+    # (the natural order sorts a natural-order range too: dense ranks follow it)
     order = _key_range_rank_order(data, cand[keep], composite[keep],
-                                  None if range_values is None else range_values[keep])
+                                  None if range_values is None or plan.range_expr == RANK
+                                  else range_values[keep])
     rows = cand[keep][order]
     raw = composite[keep][order]
     boundary = np.ones(len(raw), dtype=bool)
@@ -343,30 +352,11 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
 
 def _key_range_rank_order(data: Any, rows: np.ndarray, key: np.ndarray,
                           range_values: np.ndarray | None) -> np.ndarray:
-    """The order of ``rows`` by (key, range value, natural order).
-
-    The rows are first put in natural order without sorting (the table's cached
-    natural-order permutation), then one stable sort on a combined integer key does
-    the rest: several times faster than ``np.lexsort`` on the three keys.
-    """
-    if len(rows) == 0:
-        return np.zeros(0, dtype=np.int64)
-    combined: np.ndarray | None = key
-    if range_values is not None:
-        combined = None
-        if range_values.dtype.kind in "iu":
-            low, high = int(range_values.min()), int(range_values.max())
-            width = high - low + 1
-            if (int(key.max()) + 1) * width < 1 << 62:
-                combined = key * width + (range_values.astype(np.int64) - low)
-    if combined is None:
-        rank, _ = data.order()
-        return np.lexsort([rank[rows], range_values, key])
-    position = np.full(data.n, -1, dtype=np.int64)
-    position[rows] = np.arange(len(rows))
-    in_order = position[data.natural_sorter()]
-    in_order = in_order[in_order >= 0]
-    return in_order[np.argsort(combined[in_order], kind="stable")]
+    """The order of ``rows`` by (key, range value, natural order): one packed sort
+    (:func:`~ruledsl.execute.vec.lexsort`; the natural-order rank is distinct)."""
+    rank, _ = data.order()
+    keys = [rank[rows], key] if range_values is None else [rank[rows], range_values, key]
+    return lexsort(keys, first_distinct=True)
 
 
 def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> Match:
@@ -375,32 +365,18 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
     outer_ok = np.ones(frame.n, dtype=bool)
     for cond in plan.outer:
         outer_ok &= ev.ev(cond, frame).true_mask()
-    composite = np.zeros(frame.n, dtype=np.int64)
-    for (_, outer_expr), space, (size, compressed) in zip(plan.keys, index.spaces, index.radix,
-                                                          strict=True):
-        codes = _outer_codes(space, ev.ev(outer_expr, frame))
-        outer_ok &= codes >= 0
-        composite = composite * size + np.maximum(codes, 0)
-        if compressed is not None:
-            pos = search_sorted(compressed, composite)
-            found = pos < len(compressed)
-            found &= compressed[np.minimum(pos, max(len(compressed) - 1, 0))] == composite \
-                if len(compressed) else False
-            outer_ok &= found
-            composite = pos
-    if index.direct is not None:
-        inside = outer_ok & (composite < len(index.direct))
-        dense = index.direct[np.where(inside, composite, 0)]
-        out_codes = np.where(inside, dense, -1)
-    else:
-        pos = search_sorted(index.uniq_codes_raw, composite)
-        safe = np.minimum(pos, max(len(index.uniq_codes_raw) - 1, 0))
-        hit = outer_ok & (pos < len(index.uniq_codes_raw))
-        if len(index.uniq_codes_raw):
-            hit &= index.uniq_codes_raw[safe] == composite
-        else:
-            hit &= False
-        out_codes = np.where(hit, pos, -1)
+    out_codes = np.full(frame.n, -1, dtype=np.int64)
+    need = np.flatnonzero(outer_ok)
+    own = _self_join_rows(frame, var, table, plan)
+    if own is not None and len(need):
+        # the outer rows are rows of the inner table keyed alike: a candidate row's key
+        # code is known from its sorted position; only the others are looked up
+        at = index.positions(ev.batch.table(table).n)[own[need]]
+        known = at >= 0
+        out_codes[need[known]] = index.codes[at[known]]
+        need = need[~known]
+    if len(need):
+        out_codes[need] = _key_codes(ev, frame, plan, index, need)
     assert index.starts is not None
     # only rows with a matching key are looked at (in a self-join over a whole table,
     # often a fraction of it)
@@ -414,6 +390,60 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
         lo[live] = index.starts[codes]
         hi[live] = index.starts[codes + 1]
     return Match(index.rows, lo, hi, index.codes, out_codes, index.n_codes)
+
+
+def _self_join_rows(frame: Frame, var: str, table: str, plan: Analysis) -> np.ndarray | None:
+    """The outer rows, when every key compares the same expression of an outer row of
+    ``table`` with the inner one (``同序列(p, y)``); else None."""
+    if not plan.keys:
+        return None
+    outer_var = None
+    for inner_expr, outer_expr in plan.keys:
+        free = ir.free_vars(outer_expr)
+        if len(free) != 1 or (outer_var is not None and free != {outer_var}):
+            return None
+        (outer_var,) = free
+        if canonical(outer_expr, outer_var) is not canonical(inner_expr, var):
+            return None
+    assert outer_var is not None
+    try:
+        rows = frame.lookup(outer_var)
+    except KeyError:
+        return None
+    if not (isinstance(rows, Vec) and rows.dtype == RowType(table)) or rows.valid is not None:
+        return None
+    return rows.values
+
+
+def _key_codes(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex,
+               need: np.ndarray) -> np.ndarray:
+    """Dense key codes of the frame's rows ``need`` (-1: no candidate has their key)."""
+    ok = np.ones(len(need), dtype=bool)
+    composite = np.zeros(len(need), dtype=np.int64)
+    for (_, outer_expr), space, (size, compressed) in zip(plan.keys, index.spaces, index.radix,
+                                                          strict=True):
+        codes = _outer_codes(space, ev.ev(outer_expr, frame).take(need))
+        ok &= codes >= 0
+        composite = composite * size + np.maximum(codes, 0)
+        if compressed is not None:
+            pos = search_sorted(compressed, composite)
+            found = pos < len(compressed)
+            found &= compressed[np.minimum(pos, max(len(compressed) - 1, 0))] == composite \
+                if len(compressed) else False
+            ok &= found
+            composite = pos
+    if index.direct is not None:
+        inside = ok & (composite < len(index.direct))
+        dense = index.direct[np.where(inside, composite, 0)]
+        return np.where(inside, dense, -1)
+    uniq = index.uniq_codes_raw
+    pos = search_sorted(uniq, composite)
+    hit = ok & (pos < len(uniq))
+    if len(uniq):
+        hit &= uniq[np.minimum(pos, len(uniq) - 1)] == composite
+    else:
+        hit &= False
+    return np.where(hit, pos, -1)
 
 
 def _range_slices(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex,

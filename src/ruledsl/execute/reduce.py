@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..types import BOOL, FLOAT, INT, MONEY, STR, DataType, ListType
-from .vec import ListVec, Vec, distinct
+from .vec import ListVec, Vec, distinct, lexsort
 
 _EMPTY_ZERO = ("count", "sum", "count_distinct", "longest_run")
 
@@ -73,7 +73,7 @@ def reduce(func: str, group: np.ndarray, n_groups: int, value: Vec | None,
         return value.take(pick)
     if func == "collect":
         keys = _sort_keys(order or [], tie)
-        sorter = np.lexsort([*keys, group]) if len(group) else np.zeros(0, dtype=np.int64)
+        sorter = lexsort([*keys, group]) if len(group) else np.zeros(0, dtype=np.int64)
         counts = np.bincount(group, minlength=n_groups)
         offsets = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
@@ -123,7 +123,7 @@ def _pick(func: str, group: np.ndarray, n_groups: int, order: list[tuple[Vec, bo
     pick = np.full(n_groups, -1, dtype=np.int64)
     if len(group) == 0:
         return pick
-    sorter = np.lexsort([*_sort_keys(order, tie), group])
+    sorter = lexsort([*_sort_keys(order, tie), group])
     sorted_groups = group[sorter]
     if func == "first":
         boundary = np.ones(len(sorter), dtype=bool)
@@ -156,7 +156,7 @@ def _mode(group: np.ndarray, n_groups: int, value: Vec, valid: np.ndarray) -> Ve
     combined, width, decode = _pair_codes(group, v)
     pairs, counts = np.unique(combined, return_counts=True)
     g, codes = pairs // width, pairs % width
-    best = np.lexsort([codes, -counts, g])  # most frequent, then smallest value
+    best = lexsort([codes, -counts, g])  # most frequent, then smallest value
     first = np.ones(len(best), dtype=bool)
     first[1:] = g[best][1:] != g[best][:-1]
     chosen = best[first]
@@ -194,7 +194,7 @@ def collect_distinct_strings(lists: ListVec) -> tuple[np.ndarray, Vec]:
     keep = items.valid_mask()
     owner, codes = owner[keep], items.values[keep]
     if len(codes):
-        sorter = np.lexsort([codes, owner])
+        sorter = lexsort([codes, owner])
         owner, codes = owner[sorter], codes[sorter]
         distinct = np.ones(len(codes), dtype=bool)
         distinct[1:] = (owner[1:] != owner[:-1]) | (codes[1:] != codes[:-1])

@@ -124,6 +124,48 @@ class ListVec:
         return ListVec(offsets, self.items.take(flat), self.dtype)
 
 
+_PACK_FROM = 1 << 11
+
+
+def lexsort(keys: Sequence[np.ndarray], first_distinct: bool = False) -> np.ndarray:
+    """``np.lexsort(keys)`` (the last key is the primary one; stable).
+
+    Integer and boolean keys whose spans, with the row position, fit in 63 bits are
+    packed into one ``int64`` per row and sorted with ``np.sort``: several times faster
+    than ``np.lexsort``, and the same order, since the position makes every packed value
+    distinct. ``first_distinct``: the first key has no repeated value (a rank), so it
+    takes the position's place.
+
+    Example:
+        >>> lexsort([np.array([3, 1, 2]), np.array([1, 0, 1])]).tolist()
+        [1, 2, 0]
+    """
+    n = len(keys[0]) if len(keys) else 0
+    if n < max(_PACK_FROM, 2):
+        return np.lexsort(keys) if len(keys) else np.arange(n, dtype=np.int64)
+    parts = []
+    shift = 0 if first_distinct else (n - 1).bit_length()
+    for key in keys:
+        if key.dtype.kind not in "iub":
+            return np.lexsort(keys)
+        low, high = (0, 1) if key.dtype.kind == "b" else (int(key.min()), int(key.max()))
+        parts.append((key, low, shift))
+        shift += (high - low).bit_length()
+        if shift > 63:
+            return np.lexsort(keys)
+    packed = np.zeros(n, dtype=np.int64) if first_distinct else np.arange(n, dtype=np.int64)
+    for key, low, at in parts:
+        packed |= (key.astype(np.int64) - low) << at
+    packed.sort()
+    if not first_distinct:
+        return packed & ((1 << (n - 1).bit_length()) - 1)
+    first, low, _ = parts[0]
+    width = parts[1][2] if len(parts) > 1 else shift
+    row_of = np.empty(1 << width, dtype=np.int64)
+    row_of[first.astype(np.int64) - low] = np.arange(n)
+    return row_of[packed & ((1 << width) - 1)]
+
+
 _SORT_QUERIES_FROM = 1 << 16
 
 
@@ -138,7 +180,7 @@ def search_sorted(haystack: np.ndarray, needles: np.ndarray, side: str = "left")
     if len(needles) < _SORT_QUERIES_FROM or len(haystack) < _SORT_QUERIES_FROM \
             or bool(np.all(needles[1:] >= needles[:-1])):
         return np.searchsorted(haystack, needles, side)  # type: ignore[call-overload]
-    order = np.argsort(needles)
+    order = lexsort([needles])
     out = np.empty(len(needles), dtype=np.int64)
     out[order] = np.searchsorted(haystack, needles[order], side)  # type: ignore[call-overload]
     return out

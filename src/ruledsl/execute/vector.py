@@ -54,6 +54,7 @@ from .vec import (
     Vec,
     expand_ranges,
     factorize,
+    lexsort,
     map_dictionary,
     recode,
     search_dictionary,
@@ -541,7 +542,7 @@ class Evaluator:
                 keys.append(vec.values)
         if not keys:
             return np.arange(frame.n)
-        order = np.lexsort(list(reversed(keys)))
+        order = lexsort(list(reversed(keys)))
         rank = np.empty(frame.n, dtype=np.int64)
         rank[order] = np.arange(frame.n)
         return rank
@@ -723,7 +724,7 @@ def concat_lists(a: ListVec, b: ListVec) -> ListVec:
     side = np.concatenate([np.zeros(int(la.sum()), bool), np.ones(int(lb.sum()), bool)])
     values = np.concatenate([ia.values, ib.values])
     valid = np.concatenate([ia.valid_mask(), ib.valid_mask()])
-    order = np.lexsort([side, owner])
+    order = lexsort([side, owner])
     return ListVec(offsets, Vec(values[order], valid[order], ia.dtype, ia.dictionary), a.dtype)
 
 

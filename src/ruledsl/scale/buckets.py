@@ -64,7 +64,7 @@ import pyarrow.parquet as pq
 from ..data.load import apply_hygiene, load_tables, table_file, validate_table
 from ..diagnostics.model import Diagnostic
 from ..errors import DataError, RuleDslError
-from ..execute.vec import memory_key, search_sorted
+from ..execute.vec import lexsort, memory_key, search_sorted
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from .partition import CLAIMS, PERSON, SCHEMES, Scheme
@@ -465,7 +465,7 @@ class Buckets:
         self.k = k
         self._layout: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, bucket in assign(claims, scheme, k, shared).items():
-            order = np.argsort(bucket, kind="stable")
+            order = lexsort([bucket])
             offsets = np.searchsorted(bucket[order], np.arange(k + 1))
             self._layout[name] = (order, offsets)
 
@@ -771,7 +771,7 @@ def write_dataset(claims: str | os.PathLike[str], out: str | os.PathLike[str],
                     if name not in s.partitioned:
                         continue
                     bucket = _buckets_of(linkers[s.name], keys, s, buckets)
-                    idx = np.argsort(bucket, kind="stable")
+                    idx = lexsort([bucket])
                     bounds = np.searchsorted(bucket[idx], np.arange(buckets + 1))
                     ordered = chunk.take(pa.array(idx, pa.int64()))
                     for k in np.flatnonzero(np.diff(bounds)):
