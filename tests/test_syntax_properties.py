@@ -11,7 +11,7 @@ Example counts come from the profile loaded in ``conftest.py``.
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ruledsl.ast import nodes as n
@@ -47,6 +47,10 @@ def assert_round_trip(module: n.Module, lang: str) -> str:
 
 @relaxed
 @given(sts.expressions(max_leaves=20), langs)
+# a literal keyword after "(" and before "=" is a comparison, not a named argument
+@example(n.IsNull(n.Binary("=", n.Literal(False, "bool", span=sts.SPAN),
+                           n.Literal(None, "null", span=sts.SPAN), span=sts.SPAN),
+                  False, span=sts.SPAN), "zh")
 def test_expression_round_trip(expr: n.Expr, lang: str) -> None:
     assert_round_trip(in_rule(n.WhenClause(expr, span=sts.SPAN)), lang)
 

@@ -23,6 +23,7 @@ from .keywords import MULTI_WORD, describe, keyword_type, unit_of
 
 GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "grammar" / "ruledsl.lark"
 MAX_SOURCE_CHARS = 20_000_000
+_LITERALS = ("TRUE", "FALSE", "NULL")
 
 
 class KeywordPostLex:
@@ -35,7 +36,7 @@ class KeywordPostLex:
 
         A word right after ``.`` (``fee.amount``), or a name being assigned in
         ``(… , name = …)`` / ``输出 name = …``, stays a name even when it spells
-        a keyword.
+        a keyword, unless it spells a literal: ``(假 = 空)`` compares two literals.
         """
         tokens = list(stream)
         out: list[Token] = []
@@ -48,7 +49,8 @@ class KeywordPostLex:
                 continue
             prev = out[-1].type if out else None
             nxt = tokens[i + 1].type if i + 1 < len(tokens) else None
-            if prev == "_DOT" or (prev in ("_LPAR", "_COMMA", "OUTPUT") and nxt == "EQ"):
+            if prev == "_DOT" or (prev in ("_LPAR", "_COMMA", "OUTPUT") and nxt == "EQ"
+                                  and keyword_type(tok.value) not in _LITERALS):
                 out.append(tok)
                 i += 1
                 continue
