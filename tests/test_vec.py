@@ -58,6 +58,7 @@ _SORT_KEY = st.one_of(
               st.integers(0, 2**40)),
     st.builds(lambda n, lo, hi: (n, lo, hi), st.just(0), st.just(-(2**62)), st.just(2**62)),
     st.just((1, 0, 1)),  # a boolean key
+    st.just((2, 0, 2**58)),  # two far-apart values: packed with no room for the position
 )
 
 
@@ -66,8 +67,9 @@ _SORT_KEY = st.one_of(
 def test_lexsort_is_numpy_lexsort(n: int, specs: list[tuple[int, int, int]],
                                   distinct_first: bool, random: Any) -> None:
     rng = np.random.default_rng(random.getrandbits(32))
-    keys = [rng.integers(0, 2, n).astype(bool) if kind else rng.integers(lo, hi, n, endpoint=True)
-            for kind, lo, hi in specs]
+    keys = [rng.integers(0, 2, n).astype(bool) if kind == 1
+            else rng.integers(0, 2, n) * hi if kind == 2
+            else rng.integers(lo, hi, n, endpoint=True) for kind, lo, hi in specs]
     if distinct_first:
         keys[0] = rng.permutation(n) * random.choice([1, 3]) - random.choice([0, 5])
     old = vec._PACK_FROM

@@ -23,7 +23,7 @@ from ..errors import ExecutionError
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP
-from .vec import Vec, encode_in_domain, encode_shared
+from .vec import Vec, encode_in_domain, encode_shared, lexsort
 
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
 
@@ -93,7 +93,7 @@ class TableData:
         """``(rank, complete)``: each row's position in the natural order (nulls last,
         then row index) and whether all its order columns are non-null."""
         if self._order is None:
-            keys: list[np.ndarray] = [np.arange(self.n)]
+            keys: list[np.ndarray] = []  # (ties stay in row order: the sort is stable)
             complete = np.ones(self.n, dtype=bool)
             for name in reversed(self.schema.natural_order):
                 vec = self.column(name)
@@ -101,7 +101,7 @@ class TableData:
                 complete &= valid
                 keys.append(np.where(valid, vec.values, 0))
                 keys.append(~valid)
-            sorter = np.lexsort(keys)
+            sorter = lexsort(keys) if keys else np.arange(self.n)
             rank = np.empty(self.n, dtype=np.int64)
             rank[sorter] = np.arange(self.n)
             self._order = (rank, complete)

@@ -35,6 +35,7 @@ from .vec import (
     dictionary_map,
     distinct,
     expand_ranges,
+    factorize,
     lexsort,
     search_sorted,
 )
@@ -341,8 +342,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
             positions = values.astype(np.int64) - low
             index.range_dense = True
         else:
-            uniq = np.unique(values)
-            positions = search_sorted(uniq, values)
+            uniq, positions = factorize(values)
         index.range_uniq = uniq
         index.range_composite = dense_codes * (len(uniq) + 1) + positions
     index.finish()
