@@ -188,7 +188,9 @@ class InnerIndex:
 
     def finish(self) -> None:
         """Precompute O(1) look-ups: block starts, and a direct table for small key spaces."""
-        self.starts = np.searchsorted(self.codes, np.arange(self.n_codes + 1))
+        first = np.ones(len(self.codes), dtype=bool)  # the dense codes are 0, 1, … in order
+        first[1:] = self.codes[1:] != self.codes[:-1]
+        self.starts = np.append(np.flatnonzero(first), len(self.codes)).astype(np.int64)
         raw = self.uniq_codes_raw
         # 4 entries a row, or up to 16 (at most 2M entries): a bucket's key codes are
         # spread over the whole batch's dictionary when its strings were encoded once for
