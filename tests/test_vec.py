@@ -103,12 +103,14 @@ _TEXTS = st.lists(st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=2
                   min_size=1, max_size=4)
 
 
-@given(_TEXTS)
+@given(_TEXTS, st.integers(1, 3))
 def test_shared_and_domain_encodings_agree_with_encoding_each_against_the_union(
-        columns: list[list[str | None]]) -> None:
-    arrays = [pa.array(c, pa.string()) for c in columns]
-    union = vec.sorted_unique(pa.concat_arrays(arrays))
-    expected = [vec.encode_strings(a, union) for a in arrays]
+        columns: list[list[str | None]], pieces: int) -> None:
+    # a column of a loaded table comes in chunks (and is encoded chunk by chunk)
+    arrays = [pa.chunked_array([c[i::pieces] for i in range(pieces)], pa.string())
+              for c in columns]
+    union = vec.sorted_unique(pa.concat_arrays([a.combine_chunks() for a in arrays]))
+    expected = [vec.encode_strings(a.combine_chunks(), union) for a in arrays]
     domain, dictionaries = vec.dictionary_columns(arrays)
     assert domain.equals(union)
     by_sorting = vec.encode_shared(arrays, mostly_distinct=True)

@@ -125,13 +125,6 @@ def columns_to_load(read: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, .
     return out
 
 
-def flat_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """A string column as one ``string`` array (chunks combined, other types cast)."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    return column.cast(pa.string()) if column.type != pa.string() else column
-
-
 def to_vec(column: pa.ChunkedArray | pa.Array, dtype: Any) -> Vec:
     """Convert one Arrow column of a contract type to a :class:`Vec`."""
     if isinstance(column, pa.ChunkedArray):
@@ -248,7 +241,7 @@ class Batch:
                      if column in self.tables[name].arrow.column_names]
             domain = self.domains.get(column)
             if domain is None:
-                vecs = encode_shared([flat_strings(self.tables[n].arrow.column(column))
+                vecs = encode_shared([self.tables[n].arrow.column(column)
                                       for n in names], is_key_of_all(column, names))
             else:
                 vecs = [self.kb.strings(n, column, domain) if n in self.kb.tables else

@@ -276,14 +276,15 @@ def sorted_unique(array: pa.Array) -> pa.Array:
     return unique.take(pc.sort_indices(unique))
 
 
-def encode_shared(arrays: Sequence[pa.Array], mostly_distinct: bool = False) -> list[Vec]:
+def encode_shared(arrays: Sequence[pa.Array | pa.ChunkedArray], mostly_distinct: bool = False
+                  ) -> list[Vec]:
     """String arrays encoded against one sorted dictionary of all their values.
 
-    One hash pass over all the values (``dictionary_encode``), then only the distinct
-    values are sorted: several times faster than finding the sorted distinct values of
-    each array and then looking every value up in their union. ``mostly_distinct`` (a
-    table's key): the values are sorted instead, with no hashing (either way gives the
-    same codes).
+    One hash pass over all the values (``dictionary_encode``, over their chunks as they
+    are: no copy of the strings), then only the distinct values are sorted: several
+    times faster than finding the sorted distinct values of each array and then looking
+    every value up in their union. ``mostly_distinct`` (a table's key): the values are
+    sorted instead, with no hashing (either way gives the same codes).
 
     Example:
         >>> a, b = encode_shared([pa.array(["b", None]), pa.array(["a", "b"])])
@@ -292,9 +293,14 @@ def encode_shared(arrays: Sequence[pa.Array], mostly_distinct: bool = False) -> 
     """
     if not arrays:
         return []
-    combined = arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
-    dictionary, codes = (_encode_by_sorting if mostly_distinct else _encode_by_hashing)(combined)
-    valid = codes >= 0 if combined.null_count else None
+    if mostly_distinct:
+        flat = [_flat_strings(a) for a in arrays]
+        dictionary, codes = _encode_by_sorting(flat[0] if len(flat) == 1
+                                               else pa.concat_arrays(flat))
+    else:
+        chunks = [c for a in arrays for c in _string_chunks(a)]
+        dictionary, codes = _encode_by_hashing(pa.chunked_array(chunks, pa.string()))
+    valid = codes >= 0 if (codes < 0).any() else None
     out, start = [], 0
     for array in arrays:
         end = start + len(array)
@@ -304,22 +310,37 @@ def encode_shared(arrays: Sequence[pa.Array], mostly_distinct: bool = False) -> 
     return out
 
 
-def _encode_by_hashing(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+def _string_chunks(column: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    return [c if c.type == pa.string() else c.cast(pa.string()) for c in chunks]
+
+
+def _flat_strings(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    chunks = _string_chunks(column)
+    return chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks) if chunks \
+        else pa.array([], pa.string())
+
+
+def _encode_by_hashing(values: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     """Sorted distinct values and each value's code in them (-1 for null)."""
     encoded = pc.dictionary_encode(values)
-    indices = encoded.indices
-    raw = np.asarray(indices.fill_null(0) if indices.null_count else indices).astype(np.int64)
-    dictionary = encoded.dictionary
+    parts = [chunk for chunk in encoded.chunks if len(chunk)]
+    dictionary = parts[0].dictionary if parts else pa.array([], pa.string())
+    if any(not same_array(part.dictionary, dictionary) for part in parts[1:]):
+        # (Arrow gives every chunk the one dictionary; should it not, encode one array)
+        return _encode_by_hashing(pa.chunked_array([values.combine_chunks()]))
+    raw = np.concatenate([np.asarray(p.indices.fill_null(-1) if p.indices.null_count
+                                     else p.indices) for p in parts]).astype(np.int64) \
+        if parts else np.zeros(0, dtype=np.int64)
     if len(dictionary):
         order = np.asarray(pc.sort_indices(dictionary))
-        rank = np.empty(len(order), dtype=np.int64)
+        rank = np.empty(len(order) + 1, dtype=np.int64)
         rank[order] = np.arange(len(order))
+        rank[-1] = -1  # null (index -1)
         codes = rank[raw]
         dictionary = dictionary.take(pa.array(order))
     else:
-        codes = np.zeros(len(raw), dtype=np.int64)
-    if indices.null_count:
-        codes[~np.asarray(indices.is_valid())] = -1
+        codes = np.full(len(raw), -1, dtype=np.int64)
     return dictionary, codes
 
 
@@ -374,7 +395,7 @@ def same_array(a: pa.Array, b: pa.Array) -> bool:
     return memory_key(a) == memory_key(b)
 
 
-def dictionary_columns(arrays: Sequence[pa.Array], mostly_distinct: bool = False,
+def dictionary_columns(arrays: Sequence[pa.Array | pa.ChunkedArray], mostly_distinct: bool = False,
                        ) -> tuple[pa.Array, list[pa.DictionaryArray]]:
     """String arrays as dictionary arrays over one sorted dictionary of all their values
     (returned too): cutting them copies no string, and :func:`encode_in_domain` reads

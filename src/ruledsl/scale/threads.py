@@ -56,7 +56,6 @@ from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
 from ..execute.batch import (
     columns_to_load,
-    flat_strings,
     is_key_of_all,
     tables_with_string_column,
 )
@@ -212,8 +211,8 @@ class MemorySource:
 
         def encode(column: str) -> tuple[str, pa.Array, list[pa.Array]]:
             in_kb = holding(kb, column)
-            arrays = [flat_strings(source[n].column(column)) for n in holders[column]]
-            arrays += [flat_strings(kb[n].column(column)) for n in in_kb]
+            arrays = [source[n].column(column) for n in holders[column]]
+            arrays += [kb[n].column(column) for n in in_kb]
             domain, encoded = dictionary_columns(
                 arrays, is_key_of_all(column, [*holders[column], *in_kb]))
             return column, domain, encoded[:len(holders[column])]
