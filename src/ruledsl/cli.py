@@ -158,11 +158,12 @@ def _existing(*paths: str | None) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``ruledsl run RULEBOOK [--claims DIR --kb DIR] [-o OUT] …``."""
-    from .execute.memory import keep_freed_memory
+    from .execute.memory import arrow_on_c_heap, keep_freed_memory
     from .execute.output import write_violations
     from .rulebook import load_rulebook
 
     _existing(args.rulebook, args.claims, args.kb)
+    arrow_on_c_heap()
     _check_scale_options(args)
     book = load_rulebook(args.rulebook)
     claims, kb = args.claims, args.kb
