@@ -19,6 +19,8 @@ _INTS = st.one_of(
     arrays(np.int64, st.integers(0, 300), elements=st.integers(-(2**62), 2**62)),
     arrays(np.uint8, st.integers(0, 50)),
     arrays(np.int32, st.integers(0, 50), elements=st.integers(0, 200_000)),
+    arrays(np.uint64, st.integers(0, 50), elements=st.integers(2**64 - 100, 2**64 - 1)),
+    arrays(np.int8, st.integers(0, 50)),
 )
 
 
@@ -30,6 +32,14 @@ def test_factorize_is_numpy_unique(values: np.ndarray) -> None:
     assert uniq.tolist() == want_uniq.tolist()
     assert inverse.tolist() == want_inverse.reshape(-1).tolist()
     assert vec.distinct(values).tolist() == want_uniq.tolist()
+
+
+@given(arrays(np.float64, st.integers(0, 100),
+              elements=st.one_of(st.just(np.nan), st.floats(-5, 5, allow_nan=False),
+                                 st.sampled_from([0.0, -0.0, 1.5]))))
+def test_distinct_floats_is_numpy_unique(values: np.ndarray) -> None:
+    assert vec.distinct(values).tolist() == np.unique(values).tolist() or \
+        np.array_equal(vec.distinct(values), np.unique(values), equal_nan=True)
 
 
 def test_factorize_floats_fall_back_to_sorting() -> None:

@@ -240,7 +240,7 @@ def _value_space(vec: Vec) -> tuple[KeySpace, np.ndarray, np.ndarray]:
         high = int(present.max()) if len(present) else 0
         if high - low < 1 << 40:
             return KeySpace("int", high - low + 1, low=low), np.where(valid, v - low, -1), valid
-    uniq = np.unique(values[valid].astype(np.float64))
+    uniq = distinct(values[valid].astype(np.float64))
     codes = search_sorted(uniq, values.astype(np.float64))
     return KeySpace("float", max(len(uniq), 1), values=uniq), np.where(valid, codes, -1), valid
 

@@ -52,6 +52,7 @@ from .shared import SharedStore
 from .vec import (
     ListVec,
     Vec,
+    distinct,
     expand_ranges,
     factorize,
     lexsort,
@@ -426,7 +427,7 @@ class Evaluator:
 
     def _fn_left(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
         text, count = args
-        counts = np.unique(count.values[count.valid_mask()]) if len(count) else np.zeros(0)
+        counts = distinct(count.values[count.valid_mask()]) if len(count) else np.zeros(0)
         if len(counts) <= 1:
             k = int(counts[0]) if len(counts) else 0
             out = self._string_fn(text, lambda d: pc.utf8_slice_codeunits(d, 0, max(k, 0)), STR)

@@ -64,7 +64,7 @@ import pyarrow.parquet as pq
 from ..data.load import apply_hygiene, load_tables, table_file, validate_table
 from ..diagnostics.model import Diagnostic
 from ..errors import DataError, RuleDslError
-from ..execute.vec import lexsort, memory_key, search_sorted
+from ..execute.vec import distinct, lexsort, memory_key, search_sorted
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from .partition import CLAIMS, PERSON, SCHEMES, Scheme
@@ -187,16 +187,6 @@ def hash_distinct(values: pa.Array | pa.ChunkedArray, namespace: str,
 
 
 # ------------------------------------------------------------- components --
-def _sorted_unique(a: np.ndarray) -> np.ndarray:
-    a = np.sort(a)
-    if len(a) < 2:
-        return a
-    keep = np.empty(len(a), bool)
-    keep[0] = True
-    np.not_equal(a[1:], a[:-1], out=keep[1:])
-    return a[keep]
-
-
 class Linker:
     """Union-find over the key values (nodes) of one scheme, fed chunk by chunk.
 
@@ -222,7 +212,7 @@ class Linker:
             return
         if self.remember:
             self._seen[id(hashes)] = (hashes, None)
-        u = _sorted_unique(hashes)
+        u = distinct(hashes)
         self._pending.append(u)
         self._pending_size += len(u)
         if self._pending_size > max(4_000_000, len(self.nodes)):
@@ -230,7 +220,7 @@ class Linker:
 
     def _merge(self) -> None:
         if self._pending:
-            self.nodes = _sorted_unique(np.concatenate([self.nodes, *self._pending]))
+            self.nodes = distinct(np.concatenate([self.nodes, *self._pending]))
             self._pending, self._pending_size = [], 0
 
     def freeze(self) -> None:
@@ -299,7 +289,7 @@ class Linker:
 def _distinct_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct pairs of node numbers below ``n`` (one integer sort when they fit)."""
     if n and n < 1 << 31:
-        pairs = _sorted_unique(a * n + b)
+        pairs = distinct(a * n + b)
         return pairs // n, pairs % n
     order = np.lexsort((b, a))
     a, b = a[order], b[order]
