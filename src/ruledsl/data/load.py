@@ -44,6 +44,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -259,12 +260,14 @@ HYGIENE_COLUMNS: dict[str, tuple[str, ...]] = {
 
 def apply_hygiene(
     tables: Mapping[str, pa.Table],
+    map_: Callable[..., Iterable[Any]] = map,
 ) -> tuple[dict[str, pa.Table], HygieneReport]:
     """Drop cancelled records (contract §2, rules §0.1): the rows no rule sees.
 
     Drops fee lines and settlements with ``vali_flag = '0'`` and fee lines whose
     ``setl_id`` names a settlement with ``vali_flag = '0'``.  A null or any
-    other ``vali_flag`` is kept.  Other tables are passed through.
+    other ``vali_flag`` is kept.  Other tables are passed through. ``map_`` (a
+    thread pool's ``map``) filters the columns of a table side by side.
 
     Returns:
         The new tables and a :class:`HygieneReport` of what was dropped.
@@ -287,7 +290,7 @@ def apply_hygiene(
             cancelled_ids = pc.drop_null(pc.filter(settle["setl_id"], cancelled)).combine_chunks()
             if pa.types.is_dictionary(cancelled_ids.type):  # encoded once for a scaled run
                 cancelled_ids = cancelled_ids.dictionary_decode()
-            out["settlement"] = settle.filter(pc.invert(cancelled))
+            out["settlement"] = _filter(settle, pc.invert(cancelled), map_)
     fee = tables.get("fee")
     if fee is not None:
         own = _is_zero_flag(fee["vali_flag"])
@@ -298,8 +301,17 @@ def apply_hygiene(
             n_via = _count_true(pc.and_(via, pc.invert(own)))
             drop = pc.or_(own, via)
         if n_fee or n_via:
-            out["fee"] = fee.filter(pc.invert(drop))
+            out["fee"] = _filter(fee, pc.invert(drop), map_)
     return out, HygieneReport(n_fee, n_settle, n_via)
+
+
+def _filter(table: pa.Table, keep: pa.ChunkedArray | pa.Array,
+            map_: Callable[..., Iterable[Any]]) -> pa.Table:
+    """``table.filter(keep)``, column by column through ``map_``."""
+    if map_ is map:
+        return table.filter(keep)
+    columns = list(map_(lambda column: pc.filter(column, keep), table.columns))
+    return pa.Table.from_arrays(columns, schema=table.schema)
 
 
 def _is_zero_flag(flag: pa.ChunkedArray) -> pa.ChunkedArray:

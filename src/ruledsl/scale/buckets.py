@@ -794,9 +794,11 @@ def write_dataset(claims: str | os.PathLike[str], out: str | os.PathLike[str],
     return manifest
 
 
-def split_memory(claims: Mapping[str, pa.Table]) -> tuple[dict[str, pa.Table], dict[str, int]]:
-    """Hygiene applied to a normalised in-memory batch (before splitting), with counts."""
-    out, report = apply_hygiene(dict(claims))
+def split_memory(claims: Mapping[str, pa.Table], map_: Callable[..., Iterable[Any]] = map
+                 ) -> tuple[dict[str, pa.Table], dict[str, int]]:
+    """Hygiene applied to a normalised in-memory batch (before splitting), with counts
+    (``map_``: see :func:`~ruledsl.data.load.apply_hygiene`)."""
+    out, report = apply_hygiene(dict(claims), map_)
     return out, {"fee_cancelled": report.fee_cancelled,
                  "settlement_cancelled": report.settlement_cancelled,
                  "fee_of_cancelled_settlement": report.fee_of_cancelled_settlement}

@@ -183,10 +183,10 @@ class MemorySource:
         self._apply_hygiene()
         return self._claims
 
-    def _apply_hygiene(self) -> None:
-        """Drop the cancelled rows, once."""
+    def _apply_hygiene(self, map_: Callable[..., Iterable[Any]] = map) -> None:
+        """Drop the cancelled rows, once (``map_``: filter columns side by side)."""
         if self._unclean is not None:
-            self._claims, self.hygiene = split_memory(self._unclean)
+            self._claims, self.hygiene = split_memory(self._unclean, map_)
             self._unclean = None
 
     def encode_strings(self, kb: Mapping[str, pa.Table],
@@ -229,7 +229,7 @@ class MemorySource:
         else:
             self._claims = tables
         self.domains = domains
-        self._apply_hygiene()  # now, in this thread
+        self._apply_hygiene(map_)  # now
 
     @property
     def tables(self) -> tuple[str, ...]:
