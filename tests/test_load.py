@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -659,6 +660,9 @@ def test_hygiene(tmp_path: Path) -> None:
     )
     assert report.total == 4
     assert tables["fee"].num_rows == 6  # the input is not modified
+    with ThreadPoolExecutor(2) as pool:  # columns filtered side by side: the same tables
+        side_by_side, again = apply_hygiene(tables, pool.map)
+    assert again == report and all(side_by_side[t].equals(out[t]) for t in out)
 
 
 def test_hygiene_without_settlements() -> None:
