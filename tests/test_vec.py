@@ -69,6 +69,7 @@ _SORT_KEY = st.one_of(
     st.builds(lambda n, lo, hi: (n, lo, hi), st.just(0), st.just(-(2**62)), st.just(2**62)),
     st.just((1, 0, 1)),  # a boolean key
     st.just((2, 0, 2**58)),  # two far-apart values: packed with no room for the position
+    st.just((3, 0, 1000)),  # unsigned values past 2**63 (hashes) in a small span
 )
 
 
@@ -79,6 +80,7 @@ def test_lexsort_is_numpy_lexsort(n: int, specs: list[tuple[int, int, int]],
     rng = np.random.default_rng(random.getrandbits(32))
     keys = [rng.integers(0, 2, n).astype(bool) if kind == 1
             else rng.integers(0, 2, n) * hi if kind == 2
+            else rng.integers(0, hi, n).astype(np.uint64) + np.uint64(2**63) if kind == 3
             else rng.integers(lo, hi, n, endpoint=True) for kind, lo, hi in specs]
     if distinct_first:
         keys[0] = rng.permutation(n) * random.choice([1, 3]) - random.choice([0, 5])

@@ -168,14 +168,14 @@ def lexsort(keys: Sequence[np.ndarray], first_distinct: bool = False) -> np.ndar
         return packed & ((1 << position) - 1)
     low, bits = spans[0]
     row_of = np.empty(1 << bits, dtype=np.int64)
-    row_of[keys[0].astype(np.int64) - low] = np.arange(n)
+    row_of[_offsets(keys[0], low)] = np.arange(n)
     return row_of[packed & ((1 << bits) - 1)]
 
 
 def _pack(keys: Sequence[np.ndarray], spans: list[tuple[int, int]], shift: int,
           packed: np.ndarray) -> np.ndarray:
     for key, (low, bits) in zip(keys, spans, strict=True):
-        packed |= (key.astype(np.int64) - low) << shift
+        packed |= _offsets(key, low) << shift
         shift += bits
     return packed
 
@@ -280,6 +280,8 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _offsets(values: np.ndarray, low: int) -> np.ndarray:
     """``values - low`` as int64 (unsigned values may pass 2**63, their offsets do not)."""
+    if values.dtype.kind == "b":
+        return values.astype(np.int64)
     if values.dtype.kind == "u":
         return (values - values.dtype.type(low)).astype(np.int64)
     return values.astype(np.int64) - low
