@@ -558,8 +558,20 @@ class Evaluator:
 
 
 def round_half_away(x: np.ndarray, scale: int) -> np.ndarray:
-    """``sign(x) · floor(|x|·scale + 0.5 + 1e-6) / scale`` (rules-46 §0.5)."""
-    return np.sign(x) * np.floor(np.abs(x) * scale + 0.5 + 1e-6) / scale
+    """``sign(x) · floor(|x|·scale + 0.5 + 1e-6) / scale`` (rules-46 §0.5), with two
+    new arrays instead of five (big temporaries cost page faults).
+
+    Example:
+        >>> round_half_away(np.array([2.345, -2.345, 0.0, np.nan]), 100).tolist()
+        [2.35, -2.35, 0.0, nan]
+    """
+    out = np.abs(x, dtype=np.float64)
+    out *= scale
+    out += 0.5 + 1e-6
+    np.floor(out, out=out)
+    out /= scale
+    out *= np.sign(x)
+    return out
 
 
 def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
