@@ -350,3 +350,21 @@ def test_fixed_first_of_constant_over_an_empty_range_is_null() -> None:
     claims = {"visit": make_table("visit", {"mdtrt_id": ["V1"], "psn_no": ["P1"],
                                             "begntime": [_T0]})}
     assert _agree(text, claims).column("message").to_pylist() == [""]
+
+
+def test_self_join_with_ties_in_the_natural_order() -> None:
+    """末条 over 早于 within one person when two rows tie in the natural order (a batch passed
+    as validated with a repeated key and null times): a row is not before its twin, so the
+    engine searches its bound instead of reading it off its own position."""
+    text = _rule('对每条 明细 L\n    当 真\n'
+                 '    提示 "{末条(y.金额 对于 明细 y 满足 y.人员编号 = L.人员编号 且 y 早于 L)}"')
+    claims = {"fee": make_table("fee", {
+        "feedetl_sn": ["F1", "F2", "F2", "F4"], "psn_no": ["P1", "P1", "P1", "P1"],
+        "fee_ocur_time": [_T0, None, None, _T0 + dt.timedelta(days=1)],
+        "det_item_fee_sumamt": [1.0, 2.0, 3.0, 4.0]})}
+    book = load_text(text)
+    expected = interpret(book, claims, {})
+    actual, _ = book.compile().run_with_summary(claims, {}, validated=True)
+    assert actual.equals(expected), describe_difference(expected, actual)
+    # the F2 twins tie last: neither is before the other (one violation per key)
+    assert sorted(expected.column("message").to_pylist()) == ["", "1.00", "4.00"]

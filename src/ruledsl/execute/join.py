@@ -493,9 +493,10 @@ def _rank_bound_positions(ev: Evaluator, index: InnerIndex, table: str, rows: np
     # a candidate of the same key with no tie in the natural order: its own position
     direct = at >= 0
     direct[direct] = index.codes[at[direct]] == codes[direct]
-    neighbour = at + (1 if right else -1)
-    inside = direct & (neighbour >= 0) & (neighbour < len(composite))
-    direct[inside] = composite[neighbour[inside]] != composite[at[inside]]
+    if data.order_has_ties():
+        neighbour = at + (1 if right else -1)
+        inside = direct & (neighbour >= 0) & (neighbour < len(composite))
+        direct[inside] = composite[neighbour[inside]] != composite[at[inside]]
     position = at + (1 if right else 0)
     rest = np.flatnonzero(~direct)
     if len(rest):
