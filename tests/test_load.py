@@ -11,6 +11,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ruledsl.data import (
     MAX_PROBLEMS,
@@ -20,6 +22,7 @@ from ruledsl.data import (
     missing_tables,
     normalize_table,
 )
+from ruledsl.data.load import strictly_increasing
 from ruledsl.errors import DataError
 from ruledsl.schema.arrow import arrow_schema, from_arrow_type, output_schema, to_arrow_type
 from ruledsl.schema.contract import OUTPUT_COLUMNS, OUTPUT_SORT_KEYS, TABLES, find_table
@@ -669,3 +672,17 @@ def test_hygiene_without_settlements() -> None:
     fee = normalize_table("fee", typed_fee())
     out, report = apply_hygiene({"fee": fee})
     assert out["fee"] is fee and report.total == 0
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["a", "b", "c"])),
+                          st.one_of(st.none(), st.integers(0, 3))), max_size=8),
+       st.booleans())
+def test_strictly_increasing_compares_rows_column_by_column(
+        rows: list[tuple[str | None, int | None]], one_column: bool) -> None:
+    first = pa.array([r[0] for r in rows], pa.string())
+    second = pa.array([r[1] for r in rows], pa.int64())
+    columns = [first] if one_column else [first, second]
+    keys = [r[:1] if one_column else r for r in rows]
+    want = all(None not in k for k in keys) and all(
+        a < b for a, b in zip(keys, keys[1:], strict=False))
+    assert strictly_increasing(*columns) == want

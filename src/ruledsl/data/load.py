@@ -814,20 +814,32 @@ def _validate(
     return pa.Table.from_arrays([arrays[f.name] for f in schema], schema=schema), []
 
 
-def strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
-    """Whether the values have no null and each is greater than the one before (sorted and
-    distinct), checked in one pass; e.g. sequential fee-line ids as extracts often have them.
+def strictly_increasing(*columns: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether the rows have no null and each is greater than the one before, comparing
+    ``columns`` in turn (sorted and distinct), checked in one pass; e.g. sequential fee-line
+    ids, or diagnoses in (visit, rank) order, as extracts often have them.
 
     Example:
         >>> strictly_increasing(pa.array(["a", "b"])), strictly_increasing(pa.array(["b", "b"]))
         (True, False)
+        >>> strictly_increasing(pa.array(["a", "a", "b"]), pa.array([1, 2, 1]))
+        True
     """
-    n = len(values)
-    if values.null_count:
+    n = len(columns[0])
+    if any(column.null_count for column in columns):
         return False
     if n < 2:
         return True
-    return bool(pc.all(pc.less(values.slice(0, n - 1), values.slice(1))).as_py())
+    increasing = tied = None  # over each pair of consecutive rows
+    for column in columns:
+        before, after = column.slice(0, n - 1), column.slice(1)
+        less, equal = pc.less(before, after), pc.equal(before, after)
+        if increasing is None:
+            increasing, tied = less, equal
+        else:
+            increasing = pc.or_(increasing, pc.and_(tied, less))
+            tied = pc.and_(tied, equal)
+    return bool(pc.all(increasing).as_py())
 
 
 def _duplicate_keys(
@@ -839,10 +851,10 @@ def _duplicate_keys(
     n = len(cols[0])
     if n < 2:
         return [], 0
+    if strictly_increasing(*cols):  # sequential ids: one comparison pass, no hashing
+        return [], 0
     if len(keys) == 1:
         col = cols[0]
-        if strictly_increasing(col):  # sequential ids: one comparison pass, no hashing
-            return [], 0
         # unique() hashes much faster than count_distinct() on 10M distinct strings
         distinct = len(pc.unique(col)) - (1 if col.null_count else 0)
         if distinct == n - col.null_count:
