@@ -163,9 +163,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .rulebook import load_rulebook
 
     _existing(args.rulebook, args.claims, args.kb)
-    arrow_on_c_heap()
     _check_scale_options(args)
-    book = load_rulebook(args.rulebook)
     claims, kb = args.claims, args.kb
     if (claims is None) != (kb is None):
         raise UsageError("--claims 与 --kb 需同时给出 / give both --claims and --kb")
@@ -176,13 +174,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         claims, kb = demo / "claims", demo / "kb"
         if not args.quiet:
             print(f"使用内置演示数据 / using the embedded demo data: {demo}", file=sys.stderr)
+    scaled = _scaled_run_wanted(args, claims)
+    # the heap, before any thread allocates: big arrays from it, freed blocks reused (by
+    # every job thread: one arena), and Arrow's buffers from it too
+    keep_freed_memory(one_arena=scaled)
+    arrow_on_c_heap()
+    book = load_rulebook(args.rulebook)
     params = _parse_params(book, args.param)
     try:
         compiled = book.compile(rules=args.rules or None, params=params)
     except KeyError as exc:
         raise UsageError(f"未知规则 / unknown rule: {exc.args[0]}") from None
     start = time.perf_counter()
-    if _scaled_run_wanted(args, claims):
+    if scaled:
         # bucket by bucket: each job's violations go to a spill folder beside the output,
         # and the output is written rule by rule, so it need not fit in memory
         spill_root = Path(args.output).resolve().parent if args.output else None
@@ -191,7 +195,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             violations = _write_parts(merged.parts(), args.output, args.format)
             summary = merged.summary()
     else:
-        keep_freed_memory()  # one big batch: its big arrays from the heap, reused
         table, summary = compiled.run_with_summary(Path(claims), Path(kb),
                                                    progress=Progress(not args.quiet))
         if args.output:
