@@ -83,8 +83,8 @@ class TableData:
     def order_has_ties(self) -> bool:
         """Whether two rows share a natural-order rank (never when the order ends with a
         key column without duplicates, as in a loaded batch)."""
-        dense, _ = self.dense_order()
-        return bool(self.n) and int(dense.max()) + 1 < self.n
+        dense, _ = self.dense_order()  # (the last row in natural order has the highest rank)
+        return bool(self.n) and int(dense[self.natural_sorter()[-1]]) + 1 < self.n
 
     def natural_sorter(self) -> np.ndarray:
         """The row indexes in natural order (the inverse of :meth:`order`'s rank)."""

@@ -326,7 +326,9 @@ def encode_shared(arrays: Sequence[pa.Array | pa.ChunkedArray], mostly_distinct:
     else:
         chunks = [c for a in arrays for c in _string_chunks(a)]
         dictionary, codes = _encode_by_hashing(pa.chunked_array(chunks, pa.string()))
-    valid = codes >= 0 if (codes < 0).any() else None
+    valid: np.ndarray | None = codes >= 0
+    if valid.all():
+        valid = None
     out, start = [], 0
     for array in arrays:
         end = start + len(array)
