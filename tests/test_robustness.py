@@ -167,3 +167,16 @@ def test_empty_tables_and_a_gbk_csv_with_bom_run_correctly(tmp_path: Path) -> No
     pq.write_table(fee, data / "claims" / "fee.parquet")
     empty = _run(data, "-o", str(tmp_path / "c.parquet"))
     assert empty.returncode == 0, empty.stderr
+
+
+def test_an_output_in_a_new_folder_is_written_and_a_folder_as_output_is_refused(
+        tmp_path: Path) -> None:
+    data = _demo(tmp_path)
+    out = _run(data, "-o", str(tmp_path / "new" / "v.parquet"), "--workers", "2",
+               "--summary", str(tmp_path / "other" / "s.json"))
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "new" / "v.parquet").stat().st_size > 0
+    assert (tmp_path / "other" / "s.json").stat().st_size > 0
+    refused = _run(data, "-o", str(tmp_path))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert str(tmp_path) in refused.stderr

@@ -156,6 +156,21 @@ def _existing(*paths: str | None) -> None:
         raise UsageError(f"找不到 / not found: {', '.join(missing)}")
 
 
+def _output_file(path: str | None) -> None:
+    """Check an output file argument before any work: not a folder; its folder is created
+    (a run is not lost for want of a folder)."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"输出应为文件，而 {path} 是文件夹 / {path} is a folder, not a file")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"无法创建输出文件夹 / cannot create the output folder "
+                         f"{target.parent}: {exc.strerror}") from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """``ruledsl run RULEBOOK [--claims DIR --kb DIR] [-o OUT] …``."""
     from .execute.memory import arrow_on_c_heap, keep_freed_memory
@@ -163,6 +178,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .rulebook import load_rulebook
 
     _existing(args.rulebook, args.claims, args.kb)
+    _output_file(args.output)
+    _output_file(args.summary)
     _check_scale_options(args)
     claims, kb = args.claims, args.kb
     if (claims is None) != (kb is None):
@@ -425,6 +442,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
             parse_condition(condition)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    _output_file(args.output)
     old, new = load_rulebook(args.old), load_rulebook(args.new)
     claims, kb = args.claims, args.kb
     if claims is None or kb is None:
