@@ -287,7 +287,17 @@ class Linker:
 
 
 def _distinct_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct pairs of node numbers below ``n`` (one integer sort when they fit)."""
+    """The distinct pairs of node numbers below ``n`` (one integer sort when they fit).
+
+    A run of equal pairs (the lines of one visit, stored together) is cut to one first,
+    so the sort sees about one pair per visit rather than one per line."""
+    if len(a) > 1:
+        new = np.empty(len(a), bool)
+        new[0] = True
+        np.not_equal(a[1:], a[:-1], out=new[1:])
+        new[1:] |= b[1:] != b[:-1]
+        if not new.all():
+            a, b = a[new], b[new]
     if n and n < 1 << 31:
         pairs = distinct(a * n + b)
         return pairs // n, pairs % n
@@ -308,6 +318,7 @@ class TableKeys:
         self.dictionary_hashes = dictionary_hashes if dictionary_hashes is not None else {}
         """Hashes of dictionaries, shared by the tables split together."""
         self._cache: dict[tuple[str, str], HashedColumn] = {}
+        self._runs_of: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
         self._lock = threading.Lock()
         self._locks: dict[tuple[str, str], threading.Lock] = {}
 
@@ -335,18 +346,45 @@ class TableKeys:
             if nulls and not hashed.valid.all():
                 yield np.array([null_node(ns)], np.uint64)
 
+    def runs(self, scheme: Scheme) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(first row, length)`` of each run of consecutive rows alike in every column
+        ``scheme`` links (the lines of one visit are usually stored together), or None
+        when runs would not save work. Rows alike link alike and fall in one bucket."""
+        if scheme.name not in self._runs_of:
+            self._runs_of[scheme.name] = self._runs(scheme)
+        return self._runs_of[scheme.name]
+
+    def _runs(self, scheme: Scheme) -> tuple[np.ndarray, np.ndarray] | None:
+        n = self.table.num_rows
+        columns = [self.hashed(c, ns) for c, ns, _ in scheme.columns(self.name)]
+        if n < 2 or not columns:
+            return None
+        new = np.zeros(n, bool)
+        new[0] = True
+        for hashed in columns:
+            new[1:] |= hashed.codes[1:] != hashed.codes[:-1]
+            new[1:] |= hashed.valid[1:] != hashed.valid[:-1]
+        starts = np.flatnonzero(new)
+        if len(starts) > n // 2:
+            return None
+        return starts, np.diff(np.append(starts, n))
+
     def node_ids(self, linker: Linker, scheme: Scheme
                  ) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
         """Per linked column ``(node numbers, present)``; each row's first node; whether it
-        has one. Only the distinct values are looked up in the linker's nodes."""
+        has one; per run of alike rows (:meth:`runs`) when there are runs. Only the
+        distinct values are looked up in the linker's nodes."""
         cols = []
-        n = self.table.num_rows
+        runs = self.runs(scheme)
+        n = self.table.num_rows if runs is None else len(runs[0])
         first = np.zeros(n, np.int64)
         has = np.zeros(n, bool)
         for column, ns, nulls in scheme.columns(self.name):
             hashed = self.hashed(column, ns)
-            valid = hashed.valid
-            ids = linker.ids(hashed.distinct)[hashed.codes] if len(hashed.distinct) \
+            valid, codes = hashed.valid, hashed.codes
+            if runs is not None:
+                valid, codes = valid[runs[0]], codes[runs[0]]
+            ids = linker.ids(hashed.distinct)[codes] if len(hashed.distinct) \
                 else np.zeros(n, np.int64)
             if nulls:
                 if not valid.all():
@@ -407,9 +445,12 @@ def _feed_links(linker: Linker, keys: TableKeys, scheme: Scheme) -> None:
 def _buckets_of(linker: Linker, keys: TableKeys, scheme: Scheme, k: int) -> np.ndarray:
     _, first, has = keys.node_ids(linker, scheme)
     assert linker.node_bucket is not None
-    out = np.zeros(keys.table.num_rows, np.int32)
+    out = np.zeros(len(first), np.int32)
     if has.any():
         out[has] = linker.node_bucket[first[has]]
+    runs = keys.runs(scheme)
+    if runs is not None:
+        out, has = np.repeat(out, runs[1]), np.repeat(has, runs[1])
     lone = np.flatnonzero(~has)
     if len(lone):
         out[lone] = _lone_bucket(lone, k)
