@@ -247,6 +247,8 @@ class Evaluator:
         rows = self.ev(expr.row, frame)
         table = self.batch.table(rows.dtype.table)
         column = table.column(expr.column)
+        if isinstance(expr.row, ir.Var) and frame.table_var == (table.name, expr.row.name):
+            return column  # every row of the table, in order: the column itself, not a copy
         index = np.where(rows.valid_mask(), rows.values, -1) if rows.valid is not None else rows.values
         return column.take(index)
 
