@@ -74,9 +74,9 @@ _SORT_KEY = st.one_of(
 
 
 @given(st.integers(0, 120), st.lists(_SORT_KEY, min_size=1, max_size=4), st.booleans(),
-       st.randoms(use_true_random=False))
+       st.booleans(), st.randoms(use_true_random=False))
 def test_lexsort_is_numpy_lexsort(n: int, specs: list[tuple[int, int, int]],
-                                  distinct_first: bool, random: Any) -> None:
+                                  distinct_first: bool, presorted: bool, random: Any) -> None:
     rng = np.random.default_rng(random.getrandbits(32))
     keys = [rng.integers(0, 2, n).astype(bool) if kind == 1
             else rng.integers(0, 2, n) * hi if kind == 2
@@ -84,6 +84,9 @@ def test_lexsort_is_numpy_lexsort(n: int, specs: list[tuple[int, int, int]],
             else rng.integers(lo, hi, n, endpoint=True) for kind, lo, hi in specs]
     if distinct_first:
         keys[0] = rng.permutation(n) * random.choice([1, 3]) - random.choice([0, 5])
+    if presorted:  # rows already in order (the shortcut), ties and all
+        order = np.lexsort(keys)
+        keys = [key[order] for key in keys]
     old = vec._PACK_FROM
     try:
         vec._PACK_FROM = 0  # take the packed path even for small inputs
@@ -91,6 +94,27 @@ def test_lexsort_is_numpy_lexsort(n: int, specs: list[tuple[int, int, int]],
     finally:
         vec._PACK_FROM = old
     assert got.tolist() == np.lexsort(keys).tolist()
+
+
+@given(st.integers(0, 120), st.lists(_SORT_KEY, min_size=1, max_size=3), st.booleans(),
+       st.randoms(use_true_random=False))
+def test_sort_packed_reads_back_the_keys_in_lexsort_order(
+        n: int, specs: list[tuple[int, int, int]], presorted: bool, random: Any) -> None:
+    rng = np.random.default_rng(random.getrandbits(32))
+    keys = [rng.permutation(n) * random.choice([1, 3]) - random.choice([0, 5])]  # a rank
+    keys += [rng.integers(lo, hi, n, endpoint=True) for _, lo, hi in specs if lo > -(2**39)]
+    if presorted:
+        keys = [key[np.lexsort(keys)] for key in keys]
+    packed = vec.sort_packed(keys)
+    if sum(int(k.max() - k.min()).bit_length() if n else 0 for k in keys) > 63:
+        assert packed is None
+        return
+    assert packed is not None
+    values, spans = packed
+    order = np.lexsort(keys)
+    for i, key in enumerate(keys):
+        back = vec.unpack(values, spans, i, key.dtype)
+        assert back.dtype == key.dtype and back.tolist() == key[order].tolist()
 
 
 def test_heap_tuning_is_accepted_on_glibc() -> None:

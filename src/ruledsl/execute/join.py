@@ -38,6 +38,8 @@ from .vec import (
     factorize,
     lexsort,
     search_sorted,
+    sort_packed,
+    unpack,
 )
 from .vector import MAX_PAIRS, Evaluator, canonical, conjuncts
 
@@ -324,18 +326,16 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
         range_values = range_vec.values
     keep = np.flatnonzero(ok)
     # (the natural order sorts a natural-order range too: dense ranks follow it)
-    order = _key_range_rank_order(data, cand[keep], composite[keep],
-                                  None if range_values is None or plan.range_expr == RANK
-                                  else range_values[keep])
-    rows = cand[keep][order]
-    raw = composite[keep][order]
+    by_rank = range_values is None or plan.range_expr == RANK
+    rows, raw, sorted_range = _sort_by_key_range_rank(
+        data, cand[keep], composite[keep], None if by_rank else range_values[keep])
     boundary = np.ones(len(raw), dtype=bool)
     boundary[1:] = raw[1:] != raw[:-1]
     dense_codes = np.cumsum(boundary) - 1
     index = InnerIndex(rows, dense_codes.astype(np.int64), int(boundary.sum()), spaces, radix,
                        raw[boundary])
     if range_values is not None:
-        values = range_values[keep][order]
+        values = data.dense_order()[0][rows] if sorted_range is None else sorted_range
         low = int(values.min()) if len(values) and values.dtype.kind in "iu" else 0
         span = int(values.max()) - low + 1 if len(values) and values.dtype.kind in "iu" else 0
         if values.dtype.kind in "iu" and span <= 4 * max(len(values), 1 << 16):
@@ -352,13 +352,23 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
     return index
 
 
-def _key_range_rank_order(data: Any, rows: np.ndarray, key: np.ndarray,
-                          range_values: np.ndarray | None) -> np.ndarray:
-    """The order of ``rows`` by (key, range value, natural order): one packed sort
-    (:func:`~ruledsl.execute.vec.lexsort`; the natural-order rank is distinct)."""
+def _sort_by_key_range_rank(data: Any, rows: np.ndarray, key: np.ndarray,
+                            range_values: np.ndarray | None
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``rows`` (table rows), their ``key`` and ``range_values`` ordered by (key, range
+    value, natural order). One sort of the three packed into one integer when they fit
+    (the natural-order rank is distinct): the sorted rows are then read off the ranks
+    and the keys off the packed values, with no gather by an order."""
     rank, _ = data.order()
     keys = [rank[rows], key] if range_values is None else [rank[rows], range_values, key]
-    return lexsort(keys, first_distinct=True)
+    packed = sort_packed(keys) if len(rows) > 1 else None
+    if packed is None:
+        order = lexsort(keys, first_distinct=True)
+        return rows[order], key[order], None if range_values is None else range_values[order]
+    values, spans = packed
+    sorted_rows = data.natural_sorter()[unpack(values, spans, 0)]
+    sorted_range = None if range_values is None else unpack(values, spans, 1, range_values.dtype)
+    return sorted_rows, unpack(values, spans, len(keys) - 1, key.dtype), sorted_range
 
 
 def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> Match:
