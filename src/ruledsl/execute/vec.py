@@ -210,7 +210,9 @@ def unpack(packed: np.ndarray, spans: list[tuple[int, int]], i: int,
     """Key ``i`` of :func:`sort_packed`'s values (as ``dtype``)."""
     shift = sum(bits for _, bits in spans[:i])
     low, bits = spans[i]
-    offsets = (packed >> shift) & ((1 << bits) - 1) if i < len(spans) - 1 else packed >> shift
+    offsets = packed >> shift
+    if i < len(spans) - 1:
+        offsets &= (1 << bits) - 1
     return _values_at(offsets, low, np.dtype(dtype))
 
 
@@ -221,7 +223,10 @@ def _non_decreasing(values: np.ndarray) -> bool:
 def _pack(keys: Sequence[np.ndarray], spans: list[tuple[int, int]], shift: int,
           packed: np.ndarray) -> np.ndarray:
     for key, (low, bits) in zip(keys, spans, strict=True):
-        packed |= _offsets(key, low) << shift
+        offsets = _offsets(key, low)
+        if shift:
+            offsets = np.left_shift(offsets, shift, out=None if offsets is key else offsets)
+        packed |= offsets
         shift += bits
     return packed
 
@@ -325,19 +330,26 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _offsets(values: np.ndarray, low: int) -> np.ndarray:
-    """``values - low`` as int64 (unsigned values may pass 2**63, their offsets do not)."""
+    """``values - low`` as int64 (unsigned values may pass 2**63, their offsets do not);
+    ``values`` itself when they are int64 from 0 (read it, never write it)."""
     if values.dtype.kind == "b":
         return values.astype(np.int64)
     if values.dtype.kind == "u":
         return (values - values.dtype.type(low)).astype(np.int64)
-    return values.astype(np.int64) - low
+    if values.dtype == np.int64:
+        return values - low if low else values
+    offsets = values.astype(np.int64)
+    offsets -= low
+    return offsets
 
 
 def _values_at(offsets: np.ndarray, low: int, dtype: np.dtype) -> np.ndarray:
-    """The inverse of :func:`_offsets`."""
+    """The inverse of :func:`_offsets` (may reuse ``offsets``' memory)."""
     if dtype.kind == "u":
         return offsets.astype(dtype) + dtype.type(low)
-    return (offsets + low).astype(dtype)
+    if low:
+        offsets = offsets + low if offsets.dtype != np.int64 else np.add(offsets, low, out=offsets)
+    return offsets.astype(dtype, copy=False)
 
 
 def sorted_unique(array: pa.Array) -> pa.Array:
