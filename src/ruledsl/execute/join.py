@@ -217,6 +217,12 @@ def _inner_eval(ev: Evaluator, expr: ir.Expr, var: str, table: str) -> Any:
     return ev.ev(canonical(expr, var), ev.table_frame(table, "$row"))
 
 
+def _rows_of(vec: Vec, rows: np.ndarray) -> Vec:
+    """``vec.take(rows)`` for distinct increasing ``rows``: ``vec`` itself when they are all
+    of its rows (read it, never write it)."""
+    return vec if len(rows) == len(vec) else vec.take(rows)
+
+
 def _space(vec: Vec, null_safe: bool = False) -> tuple[KeySpace, np.ndarray, np.ndarray]:
     """A key space for inner values and their codes (-1 where null, or a code of its own
     after every value when ``null_safe``)."""
@@ -262,6 +268,9 @@ def _outer_value_codes(space: KeySpace, vec: Vec) -> np.ndarray:
     if space.kind == "str":
         if vec.dictionary is None or len(vec.dictionary) == 0:
             return np.full(len(vec), -1, dtype=np.int64)
+        if vec.dictionary is space.dictionary:  # encoded alike (one run's domain)
+            return vec.values if vec.valid is None and not isinstance(vec.dtype, RowType) \
+                else np.where(valid, vec.values, -1)
         mapping = dictionary_map(vec.dictionary, space.dictionary)
         codes = mapping[np.where(valid, vec.values, 0)]
         return np.where(valid, codes, -1)
@@ -305,7 +314,8 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
     radix: list[tuple[int, np.ndarray | None]] = []
     size = 1
     for (inner_expr, _), null_safe in zip(plan.keys, plan.null_safe, strict=True):
-        space, codes, valid = _space(_inner_eval(ev, inner_expr, var, table).take(cand), null_safe)
+        space, codes, valid = _space(_rows_of(_inner_eval(ev, inner_expr, var, table), cand),
+                                     null_safe)
         ok &= valid
         spaces.append(space)
         composite = composite * space.size + np.maximum(codes, 0)
@@ -321,7 +331,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
         dense, _ = data.dense_order()
         range_values = dense[cand]
     elif plan.range_expr is not None:
-        range_vec = _inner_eval(ev, plan.range_expr, var, table).take(cand)  # type: ignore[arg-type]
+        range_vec = _rows_of(_inner_eval(ev, plan.range_expr, var, table), cand)  # type: ignore[arg-type]
         ok &= range_vec.valid_mask()
         range_values = range_vec.values
     keep = np.flatnonzero(ok)
@@ -434,7 +444,7 @@ def _key_codes(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex,
     composite = np.zeros(len(need), dtype=np.int64)
     for (_, outer_expr), space, (size, compressed) in zip(plan.keys, index.spaces, index.radix,
                                                           strict=True):
-        codes = _outer_codes(space, ev.ev(outer_expr, frame).take(need))
+        codes = _outer_codes(space, _rows_of(ev.ev(outer_expr, frame), need))
         ok &= codes >= 0
         composite = composite * size + np.maximum(codes, 0)
         if compressed is not None:
