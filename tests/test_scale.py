@@ -347,6 +347,24 @@ def test_scaled_runs_freeze_and_thaw_only_their_own(ningxia: Rulebook) -> None:
         gc.unfreeze()
 
 
+def test_jobs_release_memory_only_out_of_core(ningxia: Rulebook, tmp_path: Path,
+                                             monkeypatch: Any) -> None:
+    """A batch held in memory keeps its jobs' freed memory for the next job; an
+    out-of-core run hands it back after every job."""
+    import ruledsl.scale.threads as threads_module
+
+    released: list[int] = []
+    monkeypatch.setattr(threads_module, "release_freed_memory", lambda: released.append(1))
+    claims, kb = generate(persons=8, seed=4)
+    plan = ningxia.compile(rules=MIXED)
+    run_scaled(plan, claims, kb, engine="threads", workers=2, buckets=2)
+    assert released == []
+    folder = write_folder(tmp_path / "claims", claims)
+    write_dataset(folder, tmp_path / "ds", ("person", "institution", "doctor"), 2)
+    run_scaled(plan, tmp_path / "ds", kb, engine="local")
+    assert len(released) >= 2
+
+
 def _mixed_job_results(ningxia: Rulebook) -> tuple[Any, ScaledRun, list[Any]]:
     """The MIXED rules' plan, its scaled run over 3 buckets, and its phase-1 job results."""
     from ruledsl.execute.compiled import read_tables
