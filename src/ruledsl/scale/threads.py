@@ -599,8 +599,9 @@ class ThreadExecutor(LocalExecutor):
                                        thread_name_prefix="ruledsl-bucket")
 
     def start(self, run: ScaledRun) -> None:
-        """Split an in-memory batch by its partitionings side by side (at 10M lines this
-        takes 17 s for persons, 11 s for institutions, 8 s for doctors, one after another)."""
+        """Encode an in-memory batch's strings, then split it by its partitionings side by
+        side (at 10M lines: persons on one thread, institutions then doctors on the other,
+        2.1-2.6 s in all)."""
         if isinstance(self.source, MemorySource):
             self.source.encode_strings(self.kb, self.pool.map)
             used = sorted({scheme for scheme, _, _ in run.plans if scheme != WHOLE},
