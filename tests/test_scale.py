@@ -457,6 +457,27 @@ def test_cli_workers_partition_and_dataset_give_identical_files(tmp_path: Path,
     assert "partition keys: person 41, institution 4, doctor 1" in capsys.readouterr().out
 
 
+def test_cli_runs_big_claims_on_every_cpu_unless_told(tmp_path: Path, capsys: Any,
+                                                      monkeypatch: Any) -> None:
+    import os
+
+    import ruledsl.cli as cli
+
+    folder, kb_dir, base = _cli_run_twice(tmp_path)
+    unquiet = base[1:]  # (base starts with -q)
+    capsys.readouterr()
+    assert main([*unquiet, "-o", str(tmp_path / "small.parquet")]) == 0
+    assert "worker threads" not in capsys.readouterr().err  # small claims: one batch
+    monkeypatch.setattr(cli, "AUTO_WORKERS_FROM_BYTES", 0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert main([*unquiet, "-o", str(tmp_path / "auto.parquet")]) == 0
+    assert "3 worker threads" in capsys.readouterr().err
+    assert (tmp_path / "auto.parquet").read_bytes() == (tmp_path / "one.parquet").read_bytes()
+    assert main([*unquiet, "--workers", "1", "-o", str(tmp_path / "told.parquet")]) == 0
+    assert main([*unquiet, "--buckets", "2", "-o", str(tmp_path / "k.parquet")]) == 0
+    assert "worker threads" not in capsys.readouterr().err
+
+
 def test_big_rules_are_written_in_row_groups_alike(tmp_path: Path, monkeypatch: Any) -> None:
     """A rule's firings cut into row groups give the same file from one run and from
     spilled buckets (read back and written a row group at a time)."""
