@@ -286,18 +286,24 @@ class Linker:
         self.parent = None
 
 
+def _changes(*columns: np.ndarray) -> np.ndarray:
+    """Whether each row differs from the one before in any of ``columns`` (the first row
+    does)."""
+    new = np.zeros(len(columns[0]), bool)
+    new[:1] = True
+    for column in columns:
+        new[1:] |= column[1:] != column[:-1]
+    return new
+
+
 def _distinct_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct pairs of node numbers below ``n`` (one integer sort when they fit).
 
     A run of equal pairs (the lines of one visit, stored together) is cut to one first,
     so the sort sees about one pair per visit rather than one per line."""
-    if len(a) > 1:
-        new = np.empty(len(a), bool)
-        new[0] = True
-        np.not_equal(a[1:], a[:-1], out=new[1:])
-        new[1:] |= b[1:] != b[:-1]
-        if not new.all():
-            a, b = a[new], b[new]
+    new = _changes(a, b)
+    if not new.all():
+        a, b = a[new], b[new]
     if n and n < 1 << 31:
         pairs = distinct(a * n + b)
         return pairs // n, pairs % n
@@ -359,12 +365,8 @@ class TableKeys:
         columns = [self.hashed(c, ns) for c, ns, _ in scheme.columns(self.name)]
         if n < 2 or not columns:
             return None
-        new = np.zeros(n, bool)
-        new[0] = True
-        for hashed in columns:
-            new[1:] |= hashed.codes[1:] != hashed.codes[:-1]
-            new[1:] |= hashed.valid[1:] != hashed.valid[:-1]
-        starts = np.flatnonzero(new)
+        starts = np.flatnonzero(_changes(*(array for hashed in columns
+                                           for array in (hashed.codes, hashed.valid))))
         if len(starts) > n // 2:
             return None
         return starts, np.diff(np.append(starts, n))
