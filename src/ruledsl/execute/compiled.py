@@ -206,25 +206,45 @@ def scope_frame(ev: Evaluator, rule: CheckedRule, whole: bool = True) -> Frame:
     """The frame of a rule's candidate rows (for a group rule: its members).
 
     Unless ``whole``, stops binding variables as soon as no candidate is left."""
-    from .join import analyse, expand_range, match, pairs
+    from .join import analysed, expand_range, match, pairs
 
     frame = Frame(1, {})
-    remaining = conjuncts(rule.where)
-    bound: set[str] = set()
-    for var, source in rule.bindings:
+    steps, remaining = _binding_steps(rule)
+    for var, source, usable in steps:
         if frame.n == 0 and not whole:
             return frame
-        bound.add(var)
-        usable = [c for c in remaining if ir.free_vars(c) <= bound]
-        remaining = [c for c in remaining if c not in usable]
         if isinstance(source, ir.RangeSource):
             fake = ir.Agg("collect", var, source, None, None, dtype=source.low.dtype)
             frame = expand_range(ev, fake, frame)
             frame = _filter(ev, frame, usable)
         else:
-            plan = analyse(var, usable)
+            plan = analysed(var, usable)
             frame = pairs(ev, frame, var, source.table, plan, match(ev, frame, var, source.table, plan))
     return _filter(ev, frame, remaining)
+
+
+_STEPS: dict[int, tuple[CheckedRule, list[tuple[str, Any, list[ir.Expr]]], list[ir.Expr]]] = {}
+
+
+def _binding_steps(rule: CheckedRule) -> tuple[list[tuple[str, Any, list[ir.Expr]]], list[ir.Expr]]:
+    """Each binding of ``rule`` with the conditions usable once it is bound (those whose
+    variables are all bound by then), and the conditions left for the end; once per rule
+    (the entry keeps the rule alive, so its id stays its own)."""
+    hit = _STEPS.get(id(rule))
+    if hit is not None and hit[0] is rule:
+        return hit[1], hit[2]
+    remaining = conjuncts(rule.where)
+    bound: set[str] = set()
+    steps = []
+    for var, source in rule.bindings:
+        bound.add(var)
+        usable = [c for c in remaining if ir.free_vars(c) <= bound]
+        remaining = [c for c in remaining if not any(c is u for u in usable)]
+        steps.append((var, source, usable))
+    if len(_STEPS) > 4096:
+        _STEPS.clear()
+    _STEPS[id(rule)] = (rule, steps, remaining)
+    return steps, remaining
 
 
 def _filter(ev: Evaluator, frame: Frame, conds: list[ir.Expr]) -> Frame:

@@ -99,6 +99,25 @@ def analyse(var: str, conds: list[ir.Expr]) -> Analysis:
     return out
 
 
+_ANALYSED: dict[tuple[str, tuple[int, ...]], tuple[list[ir.Expr], Analysis]] = {}
+
+
+def analysed(var: str, conds: list[ir.Expr]) -> Analysis:
+    """:func:`analyse`, once per list of condition nodes (IR nodes are immutable; the entry
+    keeps them alive, so their ids stay theirs): a small batch (one visit) runs every
+    rule's joins again on every call, and their analysis does not depend on the data."""
+    key = (var, tuple(map(id, conds)))
+    hit = _ANALYSED.get(key)
+    if hit is not None and len(hit[0]) == len(conds) and all(
+            a is b for a, b in zip(hit[0], conds, strict=True)):
+        return hit[1]
+    if len(_ANALYSED) > 4096:
+        _ANALYSED.clear()
+    result = analyse(var, conds)
+    _ANALYSED[key] = (list(conds), result)
+    return result
+
+
 def _rangeable(expr: ir.Expr | str) -> bool:
     return isinstance(expr, ir.Expr) and (expr.dtype.is_numeric or expr.dtype.name in (
         "date", "ts", "month", "duration") if hasattr(expr.dtype, "name") else False)
@@ -588,7 +607,7 @@ def evaluate_aggregate(ev: Evaluator, agg: ir.Agg, frame: Frame) -> Vec | ListVe
     if isinstance(agg.source, ir.RangeSource):
         return _generated(ev, agg, frame)
     table = agg.source.table
-    plan = analyse(agg.var, conjuncts(agg.where))
+    plan = analysed(agg.var, conjuncts(agg.where))
     m = match(ev, frame, agg.var, table, plan)
     inner_only = all(
         ir.free_vars(e) <= {agg.var} and not ir.uses_group(e)
