@@ -38,7 +38,7 @@ from ..types import DATE, RowType
 from .batch import Batch, KnowledgeBase
 from .frames import Frame, GroupContext
 from .reduce import collect_distinct_strings
-from .shared import SharedStore, plan_lifetimes
+from .shared import IdentityMemo, SharedStore, plan_lifetimes
 from .vec import ListVec, Vec, factorize, lexsort
 from .vector import Evaluator, conjuncts, round_half_away
 
@@ -223,16 +223,17 @@ def scope_frame(ev: Evaluator, rule: CheckedRule, whole: bool = True) -> Frame:
     return _filter(ev, frame, remaining)
 
 
-_STEPS: dict[int, tuple[CheckedRule, list[tuple[str, Any, list[ir.Expr]]], list[ir.Expr]]] = {}
+_STEPS = IdentityMemo()
 
 
 def _binding_steps(rule: CheckedRule) -> tuple[list[tuple[str, Any, list[ir.Expr]]], list[ir.Expr]]:
     """Each binding of ``rule`` with the conditions usable once it is bound (those whose
     variables are all bound by then), and the conditions left for the end; once per rule
-    (the entry keeps the rule alive, so its id stays its own)."""
-    hit = _STEPS.get(id(rule))
-    if hit is not None and hit[0] is rule:
-        return hit[1], hit[2]
+    (read them, never change them)."""
+    return _STEPS.get(None, [rule], lambda: _work_out_steps(rule))
+
+
+def _work_out_steps(rule: CheckedRule) -> tuple[list[tuple[str, Any, list[ir.Expr]]], list[ir.Expr]]:
     remaining = conjuncts(rule.where)
     bound: set[str] = set()
     steps = []
@@ -241,9 +242,6 @@ def _binding_steps(rule: CheckedRule) -> tuple[list[tuple[str, Any, list[ir.Expr
         usable = [c for c in remaining if ir.free_vars(c) <= bound]
         remaining = [c for c in remaining if not any(c is u for u in usable)]
         steps.append((var, source, usable))
-    if len(_STEPS) > 4096:
-        _STEPS.clear()
-    _STEPS[id(rule)] = (rule, steps, remaining)
     return steps, remaining
 
 

@@ -29,6 +29,7 @@ from ..errors import ExecutionError
 from ..types import BOOL, STR, RowType
 from .frames import Frame
 from .reduce import longest_runs, reduce
+from .shared import IdentityMemo
 from .vec import (
     ListVec,
     Vec,
@@ -99,23 +100,14 @@ def analyse(var: str, conds: list[ir.Expr]) -> Analysis:
     return out
 
 
-_ANALYSED: dict[tuple[str, tuple[int, ...]], tuple[list[ir.Expr], Analysis]] = {}
+_ANALYSED = IdentityMemo()
 
 
 def analysed(var: str, conds: list[ir.Expr]) -> Analysis:
-    """:func:`analyse`, once per list of condition nodes (IR nodes are immutable; the entry
-    keeps them alive, so their ids stay theirs): a small batch (one visit) runs every
-    rule's joins again on every call, and their analysis does not depend on the data."""
-    key = (var, tuple(map(id, conds)))
-    hit = _ANALYSED.get(key)
-    if hit is not None and len(hit[0]) == len(conds) and all(
-            a is b for a, b in zip(hit[0], conds, strict=True)):
-        return hit[1]
-    if len(_ANALYSED) > 4096:
-        _ANALYSED.clear()
-    result = analyse(var, conds)
-    _ANALYSED[key] = (list(conds), result)
-    return result
+    """:func:`analyse`, once per list of condition nodes (read the result, never change
+    it): a small batch runs every rule's joins again on every call, and their analysis
+    does not depend on the data."""
+    return _ANALYSED.get(var, conds, lambda: analyse(var, conds))
 
 
 def _rangeable(expr: ir.Expr | str) -> bool:

@@ -24,7 +24,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class SharedStore:
@@ -79,3 +81,35 @@ def plan_lifetimes(n_rules: int, run_rule: Callable[[int, SharedStore], None]) -
 
 
 __all__: Sequence[str] = ("SharedStore", "plan_lifetimes")
+
+
+class IdentityMemo:
+    """Values worked out once from objects found by their identity (IR nodes, rules): a
+    look-up hashes no expression tree and compares no nodes, which matters where a small
+    batch (one visit) runs every rule again on every call. An entry keeps its objects
+    alive, so their ids stay theirs; past ``limit`` entries (many rulebooks in one
+    process) it starts again.
+
+    Example:
+        >>> memo, node = IdentityMemo(), object()
+        >>> memo.get("x", [node], lambda: 1), memo.get("x", [node], lambda: 2)
+        (1, 1)
+        >>> memo.get("x", [object()], lambda: 3)
+        3
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._entries: dict[tuple[Hashable, ...], tuple[tuple[Any, ...], Any]] = {}
+
+    def get(self, label: Hashable, objects: Sequence[Any], compute: Callable[[], T]) -> T:
+        """The value for ``label`` and these very ``objects``, from ``compute()`` once."""
+        key = (label, *map(id, objects))
+        hit = self._entries.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
+            return hit[1]  # type: ignore[no-any-return]
+        if len(self._entries) >= self.limit:
+            self._entries.clear()
+        value = compute()
+        self._entries[key] = (tuple(objects), value)
+        return value
