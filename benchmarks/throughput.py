@@ -86,6 +86,15 @@ def _threads_now() -> int:
 def worker(spec: dict[str, Any]) -> None:
     C.apply_threads_in_worker(spec["threads"])
     kind, folder = spec["kind"], Path(spec["folder"])
+    heap = None
+    if kind in ("plan", "plan_subset"):
+        # the process set up as `ruledsl run` sets it up for the same engine, before anything
+        # is loaded: big arrays from the C heap, freed blocks kept (one arena for the job
+        # threads), Arrow's buffers from the same heap
+        from ruledsl.execute.memory import arrow_on_c_heap, keep_freed_memory
+
+        heap = keep_freed_memory(one_arena=spec.get("workers", 1) > 1)
+        arrow_on_c_heap()
     cpu0 = time.process_time()
     claims, kb, load_s, nbytes = _load(folder)
     res: dict[str, Any] = {"kind": kind, "load_s": round(load_s, 3), "arrow_bytes": nbytes,
@@ -102,6 +111,7 @@ def worker(spec: dict[str, Any]) -> None:
         book = ruledsl.load_rulebook(C.RULEBOOK)
         compiled = book.compile(rules=spec.get("rules"))
         res["compile_s"] = round(time.perf_counter() - t, 3)
+        res["keep_freed_memory"] = heap
         def progress(rule_id: str, done: int, total: int) -> None:  # shows where a kill struck
             print(f"[progress] {done}/{total} {rule_id} rss={C.rss_now_mb():.0f}MiB",
                   file=sys.stderr, flush=True)
@@ -113,10 +123,7 @@ def worker(spec: dict[str, Any]) -> None:
             table, summary = _repeat(res, spec, lambda: run_scaled(
                 compiled, claims, kb, engine="threads", workers=spec["workers"],
                 buckets=spec["buckets"]))
-        else:  # one batch: big arrays from the C heap, as `ruledsl run` sets it up
-            from ruledsl.execute.memory import keep_freed_memory
-
-            res["keep_freed_memory"] = keep_freed_memory()
+        else:  # one batch
             table, summary = _repeat(res, spec, lambda: compiled.run_with_summary(
                 claims, kb, progress=progress))
         res["violations"] = table.num_rows
