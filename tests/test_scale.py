@@ -478,6 +478,20 @@ def test_cli_runs_big_claims_on_every_cpu_unless_told(tmp_path: Path, capsys: An
     assert "worker threads" not in capsys.readouterr().err
 
 
+def test_cli_reports_the_steps_before_the_jobs(tmp_path: Path, capsys: Any,
+                                              monkeypatch: Any) -> None:
+    import ruledsl.scale.threads as threads_module
+
+    monkeypatch.setattr(threads_module, "PHASE_NOTE_FROM_S", 0.0)  # (real runs: >= 1 s)
+    folder, kb_dir, base = _cli_run_twice(tmp_path)
+    capsys.readouterr()
+    assert main([*base[1:], "--workers", "2", "-o", str(tmp_path / "p.parquet")]) == 0
+    err = capsys.readouterr().err
+    assert "claims read" in err and "encoded and split into 4 buckets per partitioning" in err
+    assert main([*base, "--workers", "2", "-o", str(tmp_path / "q.parquet")]) == 0
+    assert "claims read" not in capsys.readouterr().err  # -q: quiet
+
+
 def test_big_rules_are_written_in_row_groups_alike(tmp_path: Path, monkeypatch: Any) -> None:
     """A rule's firings cut into row groups give the same file from one run and from
     spilled buckets (read back and written a row group at a time)."""

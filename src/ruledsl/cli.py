@@ -323,7 +323,7 @@ def _run_scaled(args: argparse.Namespace, compiled: Any, claims: Any, kb: Any,
                             workers=args.workers, buckets=args.buckets,
                             scheduler=args.scheduler, progress=Progress(not args.quiet),
                             notes=advice if limit is not None else note, max_memory=limit,
-                            spill=spill)
+                            spill=spill, phases=note)
 
 
 def cmd_partition(args: argparse.Namespace) -> int:

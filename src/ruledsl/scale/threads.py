@@ -45,7 +45,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
@@ -84,6 +84,7 @@ WHOLE = "whole"
 """The group name of rules run once on the whole batch."""
 
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 
 class BucketError(ExecutionError):
@@ -656,7 +657,8 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
                      engine: str = "threads", workers: int = 2, buckets: int | None = None,
                      scheduler: str | None = None, progress: Progress | None = None,
                      notes: Callable[[str], None] | None = None, max_memory: int | None = None,
-                     spill: os.PathLike[str] | str | None = None) -> MergedViolations:
+                     spill: os.PathLike[str] | str | None = None,
+                     phases: Callable[[str], None] | None = None) -> MergedViolations:
     """Run ``compiled`` over ``claims`` bucket by bucket; the violations rule by rule.
 
     Args:
@@ -673,6 +675,9 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
         max_memory: Bytes; when the estimated need is higher, advice goes to ``notes``.
         spill: A folder where each job's violations are written as it finishes, instead
             of being kept in memory.
+        phases: Called with a line when a step before the jobs (reading the claims,
+            encoding and splitting them) took at least :data:`PHASE_NOTE_FROM_S` seconds,
+            so that an operator sees where a long run is before its first job ends.
 
     Returns:
         The merged violations: :meth:`MergedViolations.parts`, then
@@ -681,7 +686,16 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     k = buckets if buckets is not None else max(1, 2 * workers)
-    source = open_source(claims, compiled.rules, k)
+
+    def timed(zh: str, en: str, step: Callable[[], T]) -> T:
+        start = time.perf_counter()
+        value = step()
+        seconds = time.perf_counter() - start
+        if phases is not None and seconds >= PHASE_NOTE_FROM_S:
+            phases(f"{zh}（{seconds:.1f} 秒）/ {en} ({seconds:.1f} s)")
+        return value
+
+    source = timed("已读取理赔数据", "claims read", lambda: open_source(claims, compiled.rules, k))
     kb_tables = read_tables(kb, "kb", compiled.rules)
     run = ScaledRun(compiled, source)
     if engine == "dask":
@@ -700,7 +714,9 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
     # garbage collection that frees each finished job (see ``_forget_bucket_caches``)
     frozen = freeze_long_lived()
     try:
-        executor.start(run)  # threads: splits an in-memory batch, which the advice needs too
+        # threads: encodes and splits an in-memory batch, which the advice needs too
+        timed("已编码并拆分为分桶", f"encoded and split into {k} buckets per partitioning",
+              lambda: executor.start(run))
         lines = list(run.notes)
         if max_memory is not None:
             lines += memory_advice(run, workers, max_memory)
@@ -729,6 +745,8 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
     return MergedViolations(compiled, results)
 
 
+PHASE_NOTE_FROM_S = 1.0
+"""Steps before the jobs that take at least this long are reported (``phases``)."""
 ENGINE_FACTOR = 9.0
 """Peak memory of a job ÷ the Arrow bytes of its claims (measured, see ``benchmarks/scale.py``)."""
 BASE_BYTES = 400 << 20
