@@ -715,8 +715,10 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
     frozen = freeze_long_lived()
     try:
         # threads: encodes and splits an in-memory batch, which the advice needs too
-        timed("已编码并拆分为分桶", f"encoded and split into {k} buckets per partitioning",
-              lambda: executor.start(run))
+        splits = engine == "threads" and source.kind == "memory"
+        timed("已编码并拆分为分桶" if splits else "分桶任务已就绪",
+              f"encoded and split into {k} buckets per partitioning" if splits
+              else "ready to run the jobs", lambda: executor.start(run))
         lines = list(run.notes)
         if max_memory is not None:
             lines += memory_advice(run, workers, max_memory)
