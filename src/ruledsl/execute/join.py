@@ -199,10 +199,9 @@ class InnerIndex:
     sorted_position: np.ndarray | None = None
     """Table row → its position in ``rows`` (-1: not a candidate); built on first use."""
 
-    def finish(self) -> None:
-        """Precompute O(1) look-ups: block starts, and a direct table for small key spaces."""
-        first = np.ones(len(self.codes), dtype=bool)  # the dense codes are 0, 1, … in order
-        first[1:] = self.codes[1:] != self.codes[:-1]
+    def finish(self, first: np.ndarray) -> None:
+        """Precompute O(1) look-ups: block starts (``first``: whether each sorted candidate
+        begins its key's block), and a direct table for small key spaces."""
         self.starts = np.append(np.flatnonzero(first), len(self.codes)).astype(np.int64)
         raw = self.uniq_codes_raw
         # 4 entries a row, or up to 16 (at most 2M entries): a bucket's key codes are
@@ -368,7 +367,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
             uniq, positions = factorize(values)
         index.range_uniq = uniq
         index.range_composite = dense_codes * (len(uniq) + 1) + positions
-    index.finish()
+    index.finish(boundary)
     ev.shared.put(("join", key), index)
     return index
 

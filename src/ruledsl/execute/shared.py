@@ -80,9 +80,6 @@ def plan_lifetimes(n_rules: int, run_rule: Callable[[int, SharedStore], None]) -
     return store.last_touches()
 
 
-__all__: Sequence[str] = ("SharedStore", "plan_lifetimes")
-
-
 class IdentityMemo:
     """Values worked out once from objects found by their identity (IR nodes, rules): a
     look-up hashes no expression tree and compares no nodes, which matters where a small
@@ -113,3 +110,7 @@ class IdentityMemo:
         value = compute()
         self._entries[key] = (tuple(objects), value)
         return value
+
+
+__all__: Sequence[str] = ("IdentityMemo", "SharedStore", "plan_lifetimes")
+
