@@ -14,7 +14,9 @@ Example:
 from __future__ import annotations
 
 import json
+import operator
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -46,10 +48,9 @@ class RuleDiff:
         """The value of one metric of :data:`METRICS`."""
         if name in ("added", "removed", "changed"):
             return float(len(getattr(self, name)))
-        if name == "added_amount":
-            return round(sum(r["vola_amt"] or 0.0 for r in self.added), 2)
-        if name == "removed_amount":
-            return round(sum(r["vola_amt"] or 0.0 for r in self.removed), 2)
+        if name in ("added_amount", "removed_amount"):
+            rows = self.added if name == "added_amount" else self.removed
+            return round(sum((r["vola_amt"] or 0.0 for r in rows), 0.0), 2)
         return float(getattr(self, name))
 
     @property
@@ -63,24 +64,27 @@ def _key(row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def diff_tables(old: pa.Table, new: pa.Table) -> list[RuleDiff]:
-    """Per-rule differences between two violations tables."""
+    """Per-rule differences between two violations tables.
+
+    Firings are matched by rule and key columns; firings that share a key are paired in
+    output order, so every row of either table is counted and none is lost.
+    """
     result: dict[str, RuleDiff] = {}
-    old_rows = {_key(r): r for r in old.to_pylist()}
-    new_rows = {_key(r): r for r in new.to_pylist()}
-    for rows, side in ((old_rows, "old"), (new_rows, "new")):
-        for row in rows.values():
+    by_key: dict[tuple[Any, ...], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = \
+        defaultdict(lambda: ([], []))
+    for side, table in (("old", old), ("new", new)):
+        for row in table.to_pylist():
             entry = result.setdefault(row["rule_id"], RuleDiff(row["rule_id"], row["rule_name"]))
             setattr(entry, f"{side}_firings", getattr(entry, f"{side}_firings") + 1)
             setattr(entry, f"{side}_amount",
                     round(getattr(entry, f"{side}_amount") + (row["vola_amt"] or 0.0), 2))
-    for key, row in new_rows.items():
-        if key not in old_rows:
-            result[row["rule_id"]].added.append(row)
-        elif any(old_rows[key][c] != row[c] for c in ("vola_amt", "message", "lines")):
-            result[row["rule_id"]].changed.append((old_rows[key], row))
-    for key, row in old_rows.items():
-        if key not in new_rows:
-            result[row["rule_id"]].removed.append(row)
+            by_key[_key(row)][side == "new"].append(row)
+    for olds, news in by_key.values():
+        entry = result[(olds or news)[0]["rule_id"]]
+        entry.changed += [(o, n) for o, n in zip(olds, news)
+                          if any(o[c] != n[c] for c in ("vola_amt", "message", "lines"))]
+        entry.removed += olds[len(news):]
+        entry.added += news[len(olds):]
     return [result[k] for k in sorted(result)]
 
 
@@ -117,13 +121,13 @@ def parse_condition(text: str) -> tuple[str | None, str, str, float]:
 
 def failed_conditions(diffs: list[RuleDiff], conditions: Iterable[str]) -> list[str]:
     """The ``--fail-if`` conditions that hold (each with the value that made it hold)."""
-    ops = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__,
-           "==": float.__eq__}
+    ops = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+           "==": operator.eq}
     hits = []
     for text in conditions:
         rule, metric, op, number = parse_condition(text)
         scope = [d for d in diffs if rule is None or d.rule_id == rule]
-        value = round(sum(d.metric(metric) for d in scope), 2)
+        value = round(sum((d.metric(metric) for d in scope), 0.0), 2)
         if ops[op](value, number):
             hits.append(f"{text} (= {value:g})")
     return hits
@@ -156,7 +160,7 @@ def render(diffs: list[RuleDiff], fmt: str = "text", samples: int = 3) -> str:
             lines += ["", f"<details><summary>{d.rule_id} 示例</summary>", ""]
             lines += [f"- 新增：{_sample(r)}" for r in d.added[:samples]]
             lines += [f"- 消失：{_sample(r)}" for r in d.removed[:samples]]
-            lines += [f"- 变化：{_sample(o)} → {n['vola_amt']:.2f}; {n['message']}"
+            lines += [f"- 变化：{_sample(o)} → 金额 {n['vola_amt']:.2f}; {n['message']}"
                       for o, n in d.changed[:samples]]
             lines += ["", "</details>"]
         return "\n".join(lines)
@@ -168,5 +172,6 @@ def render(diffs: list[RuleDiff], fmt: str = "text", samples: int = 3) -> str:
                      f"金额 {d.old_amount:.2f} → {d.new_amount:.2f}）")
         lines += [f"    + {_sample(r)}" for r in d.added[:samples]]
         lines += [f"    - {_sample(r)}" for r in d.removed[:samples]]
-        lines += [f"    ~ {_sample(o)} → {n['vola_amt']:.2f}" for o, n in d.changed[:samples]]
+        lines += [f"    ~ {_sample(o)} → 金额 {n['vola_amt']:.2f}; {n['message']}"
+                  for o, n in d.changed[:samples]]
     return "\n".join(lines)
