@@ -14,10 +14,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from ruledsl.cli import main as cli_main
 from ruledsl.demo import build, embedded_demo_path, generate, write_demo
 from ruledsl.demo.__main__ import main as demo_main
 from ruledsl.demo.generate import CLAIMS, KB, DemoData
 from ruledsl.demo.scenarios import RULES
+from ruledsl.diagnostics.render import display_width
 from ruledsl.schema.arrow import arrow_schema
 from ruledsl.schema.contract import TABLES
 
@@ -212,6 +214,18 @@ def test_embedded_demo_is_current_and_small() -> None:
         for name, table in tables.items():
             stored = pq.read_table(root / folder / f"{name}.parquet").cast(table.schema)
             assert stored.equals(table), f"{folder}/{name}: regenerate with python -m ruledsl.demo"
+
+
+@pytest.mark.parametrize(("lang", "total"), [("zh", "共 116 条违规，已写入"),
+                                             ("en", "116 violations, written to")])
+def test_run_on_the_embedded_demo_prints_an_aligned_summary(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, total: str) -> None:
+    book = Path(__file__).resolve().parent.parent / "rulebooks" / "ningxia"
+    assert cli_main(["--lang", lang, "run", str(book), "-o", str(tmp_path / "v.parquet")]) == 0
+    head, *rules, last = capsys.readouterr().out.splitlines()
+    assert len(rules) == 46 and last.startswith(total)
+    # Chinese names take two columns each: every row ends in the same terminal column
+    assert {display_width(line) for line in [head, *rules]} == {display_width(head)}
 
 
 # --------------------------------------------------------------------------- rule coverage

@@ -225,7 +225,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         violations = table.num_rows
     seconds = time.perf_counter() - start
     if not args.quiet:
-        _print_summary(summary, book, violations, seconds, args.output)
+        _print_summary(summary, book, violations, seconds, args.output, args.lang)
     if args.summary:
         Path(args.summary).write_text(json.dumps({
             "rulebook": book.name, "violations": violations, "seconds": round(seconds, 3),
@@ -378,15 +378,29 @@ def cmd_partition(args: argparse.Namespace) -> int:
 
 
 def _print_summary(summary: Sequence[Any], book: Any, total: int, seconds: float,
-                   output: str | None) -> None:
+                   output: str | None, lang: str = "zh") -> None:
+    from .diagnostics.render import display_width
+
+    def pad(text: str, width: int, right: bool = False) -> str:  # in terminal columns
+        fill = " " * max(width - display_width(text), 0)
+        return fill + text if right else text + fill
+
     names = {r.id: r.name for r in book.rules}
-    print(f"{'规则':<8} {'名称':<28} {'触发':>7} {'违规金额':>14} {'耗时(s)':>8}")
+    name_width = min(max((display_width(n) for n in names.values()), default=4), 40)
+    zh = lang == "zh"
+    rule, name, firings, amount, time = (("规则", "名称", "触发", "违规金额", "耗时(s)") if zh else
+                                         ("rule", "name", "firings", "amount", "time(s)"))
+    print(f"{pad(rule, 8)} {pad(name, name_width)} {pad(firings, 7, True)} "
+          f"{pad(amount, 14, True)} {pad(time, 8, True)}")
     for s in summary:
-        name = names.get(s.rule_id, "")
-        state = f"{s.firings:>7} {s.amount:>14.2f}" if s.evaluable else f"不可评估：{s.reason}"
-        print(f"{s.rule_id:<8} {name[:14]:<28} {state} {s.seconds:>8.3f}")
-    where = f"，已写入 {output}" if output else ""
-    print(f"共 {total} 条违规{where}（{seconds:.2f} 秒）")
+        state = (f"{s.firings:>7} {s.amount:>14.2f}" if s.evaluable else
+                 f"{'不可评估：' if zh else 'not evaluable: '}{s.reason}")
+        print(f"{pad(s.rule_id, 8)} {pad(names.get(s.rule_id, ''), name_width)} {state} "
+              f"{s.seconds:>8.3f}")
+    if zh:
+        print(f"共 {total} 条违规{f'，已写入 {output}' if output else ''}（{seconds:.2f} 秒）")
+    else:
+        print(f"{total} violations{f', written to {output}' if output else ''} ({seconds:.2f}s)")
 
 
 def cmd_test(args: argparse.Namespace) -> int:

@@ -43,11 +43,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 
 import attrs
 
+from ..diagnostics.render import display_width
 from ..syntax.keywords import spell, spell_unit
 from ..syntax.vocab import spell_function, spell_value
 from . import nodes as n
@@ -104,16 +104,6 @@ def expr_to_source(expr: n.Expr, lang: str = "zh") -> str:
     """
     printer = _Printer(lang, (), None, None)
     return printer.strip(printer.expr(expr))
-
-
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal (wide and full-width characters count two).
-
-    Example:
-        >>> display_width("当 x"), display_width("when x")
-        (4, 6)
-    """
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def quote(text: str, braces: bool = False) -> str:

@@ -76,7 +76,6 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -84,6 +83,7 @@ import attrs
 import pyarrow as pa
 
 from ..check.model import CheckedRule, ExampleCase
+from ..diagnostics.render import display_width
 from ..execute.interpret import interpret
 from ..execute.scalar import r2
 from ..rulebook import Rulebook
@@ -333,12 +333,8 @@ _WORDS = {
 _LABELS = {c.name: c.label for c in OUTPUT_COLUMNS}
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+    return text + " " * (width - display_width(text))
 
 
 def _show(column: str, value: Any, lang: str = "zh") -> str:
@@ -487,9 +483,10 @@ def _side_by_side(left: tuple[str, Sequence[Mapping[str, Any]]],
         rows = [(" ", words["none"], words["none"])]
     left_head = f"{left_name} ({len(lefts)})"
     right_head = f"{right_name} ({len(rights)})"
-    width = max(_width(left_head), *(_width(r[1]) for r in rows), _width(words["none"]))
+    width = max(display_width(left_head), display_width(words["none"]),
+                *(display_width(r[1]) for r in rows))
     out = [f"    {_pad(left_head, width)} │ {right_head}",
-           f"    {'─' * width}─┼─{'─' * max(_width(right_head), 8)}"]
+           f"    {'─' * width}─┼─{'─' * max(display_width(right_head), 8)}"]
     for mark, a, b in rows:
         a = a or (words["none"] if not lefts else "")
         b = b or (words["none"] if not rights else "")
