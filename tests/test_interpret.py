@@ -721,3 +721,24 @@ def test_index_lookup_equals_full_scan(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(RuleEvaluator, "_lookup", lambda self, node: None)
     assert fire(body, fee=rows, person=persons) == fast
     assert msgs(fast)[0] == "2|F2,F1||1|2"
+
+
+def test_main_diagnosis_ties_are_ordered_as_rules_46_orders_diagnoses() -> None:
+    # several 主诊断 rows tied on diag_srt_no (null): a null code first, then the normalised code
+    # (rules-46 §0.10.13), whatever order the rows come in; the vectorised plan agrees
+    body = '对每个 就诊 V 当 真 提示 "{V.主诊断.规范诊断编码}"'
+    visits = [{"mdtrt_id": v} for v in ("V1", "V2", "V3")]
+    diagnoses = [
+        {"mdtrt_id": "V1", "diag_code": "J18.900", "maindiag_flag": "1"},
+        {"mdtrt_id": "V1", "diag_code": "i63.900", "maindiag_flag": "1"},
+        {"mdtrt_id": "V2", "diag_code": "J18.900", "maindiag_flag": "1"},
+        {"mdtrt_id": "V2", "diag_code": None, "maindiag_flag": "1"},
+        {"mdtrt_id": "V3", "diag_code": "A00", "maindiag_flag": "1", "diag_srt_no": 2},
+        {"mdtrt_id": "V3", "diag_code": "Z99", "maindiag_flag": "1", "diag_srt_no": 1},
+    ]
+    for rows in (diagnoses, diagnoses[::-1]):
+        claims, kb = batch(visit=visits, diagnosis=rows)
+        for out in (interpret(book(body, "就诊"), claims, kb),
+                    book(body, "就诊").compile().run(claims, kb)):
+            assert [(r["mdtrt_id"], r["message"]) for r in out.to_pylist()] == [
+                ("V1", "I63.900"), ("V2", ""), ("V3", "Z99")]

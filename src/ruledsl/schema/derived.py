@@ -65,8 +65,10 @@ DERIVED: dict[str, tuple[tuple[str, str, str, str], ...]] = {
          "visit_fund: Σ fund_pay_sumamt of valid settlements"),
         ("main_diag", "主诊断",
          'first(diagnosis d where d.mdtrt_id = visit.mdtrt_id and d.maindiag_flag = "1" '
-         "order by d.diag_srt_no)",
-         "the main diagnosis row (lowest diag_srt_no among maindiag_flag '1')"),
+         "order by d.diag_srt_no, d.diag_code is not null, normalize_code(d.diag_code))",
+         "the main diagnosis row (lowest diag_srt_no among maindiag_flag '1'; rows tied on it "
+         "are ordered as rules-46 §0.10.13 orders diagnoses: a null code first, then the "
+         "normalised code)"),
         ("is_planned_readmission", "再住院计划", 'coalesce(visit.days_rinp_flag_31 = "1", false)',
          "days_rinp_flag_31 is '1' (null is false)"),
     ),
