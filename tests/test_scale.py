@@ -457,6 +457,36 @@ def test_cli_workers_partition_and_dataset_give_identical_files(tmp_path: Path,
     assert "partition keys: person 41, institution 4, doctor 1" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_run_parameters_reach_every_job(tmp_path: Path, workers: str) -> None:
+    """``--param`` holds in the jobs of a scaled run too, also for GL-10's second pass over
+    batch-wide values (which once reset every parameter to its default)."""
+    from ruledsl.demo import embedded_demo_path
+
+    demo = embedded_demo_path()
+    base = ["-q", "run", str(NINGXIA), "--claims", str(demo / "claims"), "--kb",
+            str(demo / "kb"), "--rules", "GL-10", "GL-02", "--workers", workers]
+    assert main([*base, "-o", str(tmp_path / "default.parquet")]) == 0
+    assert main([*base, "--param", "GL-10.min_increase=1e9", "--param", "GL-02.max_visits=1",
+                 "-o", str(tmp_path / "changed.parquet")]) == 0
+    default = pq.read_table(tmp_path / "default.parquet").column("rule_id").to_pylist()
+    changed = pq.read_table(tmp_path / "changed.parquet").column("rule_id").to_pylist()
+    assert default.count("GL-10") > 0 and changed.count("GL-10") == 0
+    assert changed.count("GL-02") > default.count("GL-02")
+
+
+def test_a_runs_parameters_apply_over_the_plans_own() -> None:
+    from ruledsl.demo import embedded_demo_path
+
+    claims, kb = embedded_demo_path() / "claims", embedded_demo_path() / "kb"
+    book = load_rulebook(NINGXIA)
+    plan = book.compile(rules=["GL-02"], params={"GL-02.max_visits": 1})
+    fewer = book.compile(rules=["GL-02"]).run(claims, kb)
+    more = plan.run(claims, kb)
+    assert more.num_rows > fewer.num_rows
+    assert plan.run(claims, kb, params={"GL-02.window_days": 30}).equals(more)
+
+
 def test_cli_runs_big_claims_on_every_cpu_unless_told(tmp_path: Path, capsys: Any,
                                                       monkeypatch: Any) -> None:
     import os

@@ -63,13 +63,16 @@ class Rulebook:
                 return rule
         raise KeyError(rule_id)
 
-    def param_values(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def param_values(self, overrides: Mapping[str, Any] | None = None,
+                     base: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Parameter values by qualified name, with ``overrides`` applied.
 
         An override key may be qualified (``GL-02.max_visits``) or a bare name,
-        which sets every parameter of that name.
+        which sets every parameter of that name. ``base``: the values to apply them
+        to (default: every parameter's default).
         """
-        values = {name: info.default for name, info in self.params.items()}
+        values = dict(base) if base is not None else {
+            name: info.default for name, info in self.params.items()}
         for key, value in (overrides or {}).items():
             targets = [key] if key in self.params else [
                 name for name, info in self.params.items() if info.local == key

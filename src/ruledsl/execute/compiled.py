@@ -171,9 +171,8 @@ class CompiledRulebook:
         else:
             batch = Batch(read_tables(claims, "claims", self.rules),
                           self._knowledge_base(kb))
-        values = dict(self.params)
-        if params:
-            values.update(self.rulebook.param_values(params))
+        # a run's parameters apply over the plan's own (compile-time) values, never reset them
+        values = self.rulebook.param_values(params, base=self.params)
         # a big batch frees each shared result after its last rule; a small one keeps them
         lifetimes = self.lifetimes() if batch.rows_read >= FREE_SHARED_FROM_ROWS else None
         evaluator = Evaluator(batch, values, SharedStore(lifetimes))
