@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+import re
 from typing import Any
 
 import attrs
@@ -797,7 +798,13 @@ class Checker:
         if types == {DATE, TIMESTAMP}:
             return "用 日期(时间) 取时间的日期部分再比较", "use date(ts) to compare a timestamp with a date"
         if STR in types and (INT in types or FLOAT in types):
-            return "编码是文本，请加引号，如 \"201\"", 'codes are text: quote them, e.g. "201"'
+            text, number = (left, right) if left.dtype == STR else (right, left)
+            if isinstance(text, ir.Const) and _is_number(text.value):
+                return (f"数量、金额、天数是数，不加引号，如 {text.value.strip()}",
+                        f"quantities, amounts and days are numbers: no quotes, e.g. "
+                        f"{text.value.strip()}")
+            if isinstance(number, ir.Const):
+                return "编码是文本，请加引号，如 \"201\"", 'codes are text: quote them, e.g. "201"'
         return None, None
 
     @staticmethod
@@ -1041,3 +1048,8 @@ def _const_value(node: n.Expr, dtype: DataType) -> Any:
                 return missing
         return missing
     return missing
+
+
+def _is_number(value: Any) -> bool:
+    """Whether a text constant spells a plain decimal number (``"2"``, ``"-10.5"``)."""
+    return isinstance(value, str) and re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value) is not None
