@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from ruledsl.diagnostics.codes import CATEGORIES, CODES, describe
 from ruledsl.diagnostics.model import Diagnostic, Label, Severity, Text
 from ruledsl.diagnostics.render import (
+    MAX_LINE_CHARS,
     display_width,
     render_all,
     render_json,
@@ -218,6 +219,18 @@ def test_underline_aligns_under_span(data: st.DataObject) -> None:
     marks = underline.removeprefix("   │ ")
     assert len(marks) - len(marks.lstrip(" ")) == display_width(text[:start])
     assert marks.strip(" ") == "─" * max(1, display_width(text[start:end]))
+
+
+def test_a_long_line_is_shown_around_its_span() -> None:
+    """A generated or runaway line is cut to a window with ``…``, the span underlined in it."""
+    src = SourceFile("p.rules", "当 " + "甲" * 3000 + " amout > 1 " + "b" * 3000)
+    diag = Diagnostic.error("E0202", span_of(src, "amout"), zh="x", en="x")
+    shown, underline = render_rich(diag).splitlines()[2:4]
+    shown, marks = shown.removeprefix(" 1 │ "), underline.removeprefix("   │ ")
+    assert shown.startswith("…甲") and shown.endswith("b…")
+    assert len(shown) == MAX_LINE_CHARS + 2
+    assert len(marks) - len(marks.lstrip(" ")) == display_width(shown[: shown.index("amout")])
+    assert marks.strip(" ") == "─" * 5
 
 
 # -- widths -----------------------------------------------------------------------

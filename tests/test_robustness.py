@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ruledsl.diagnostics.render import render_all
 from ruledsl.rulebook import check_paths
 
 ROOT = Path(__file__).parent.parent
@@ -92,6 +93,42 @@ def test_randomly_damaged_rules_give_located_diagnostics(edits: list[tuple[int, 
         diags = check_paths([path])  # never raises
     for d in diags:
         assert d.span is not None and d.span.line >= 1, d
+
+
+def test_a_syntax_error_is_found_before_the_rest_of_a_big_file_is_read(tmp_path: Path) -> None:
+    """The parser reads tokens as it goes: 10 MB of junk after an early mistake costs nothing,
+    and the early mistake (not a bad character at the end) is the one reported."""
+    path = tmp_path / "big.rules"
+    path.write_text("规则库 3\n" + "x " * 5_000_000 + "@", encoding="utf-8")
+    (diag,) = check_paths([path])
+    assert (diag.code, diag.span.line, diag.span.column) == ("E0002", 1, 5)
+
+
+def test_a_huge_word_is_quoted_short_and_its_line_shown_in_part(tmp_path: Path) -> None:
+    path = tmp_path / "long.rules"
+    path.write_text("规则 R-1 \"x\" { " + "字" * 1_000_000 + " }", encoding="utf-8")
+    diags = check_paths([path])
+    assert [d.code for d in diags] == ["E0002"]
+    assert len(diags[0].message("zh")) < 300 and "字…" in diags[0].message("zh")
+    assert len(render_all(diags, "rich", "en")) < 2000
+
+
+def test_a_rule_file_half_in_gbk_points_at_the_first_gbk_line(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    shutil.copytree(BOOK, book)
+    path = book / "药品类.rules"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_bytes("".join(lines[:20]).encode("utf-8") + "".join(lines[20:]).encode("gbk"))
+    out = _cli("check", "--format", "short", str(book))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert re.search(r"药品类\.rules:21:\d+: 错误: .*\[E0005\]\n  帮助: .*GBK", out.stderr), out.stderr
+
+
+def test_a_nul_byte_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "nul.rules"
+    path.write_bytes('规则 R-1 "x" {\n  当 1 > 0\n  提示 "a\x00b"\n}\n'.encode())
+    (diag,) = check_paths([path])
+    assert (diag.code, diag.span.line, diag.span.column) == ("E0005", 3, 8)
 
 
 # ------------------------------------------------------------------ data --

@@ -48,8 +48,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     """``ruledsl check PATH…``: diagnostics for rule files or rulebook folders."""
     from .rulebook import check_paths
 
-    missing = [p for p in args.paths if not Path(p).exists()]
-    if missing:
+    missing = [p for p in args.paths if not (Path(p).is_file() or Path(p).is_dir())]
+    if missing:  # a device or a pipe (/dev/null) is no rule file either: a usage error, as for fmt
         raise UsageError(f"找不到 / not found: {', '.join(missing)}")
     diags = check_paths(args.paths)
     if diags:

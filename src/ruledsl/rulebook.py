@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -122,7 +123,10 @@ class _Loader:
         try:
             text = decode_rule_text(data)
         except UndecodableSource as exc:
-            self.error("E0005", None, exc.zh, exc.en, display)
+            span, not_utf8 = _undecodable_at(data, display)
+            hint = _NOT_UTF8 if not_utf8 else (None, None)
+            self.diagnostics.append(Diagnostic.error("E0005", span, zh=exc.zh, en=exc.en,
+                                                     help_zh=hint[0], help_en=hint[1]))
             return None
         try:
             return parse(text, display)
@@ -179,6 +183,28 @@ class _Loader:
                 base_items.append(item)
         for item in base_items:
             _collect(item, into)
+
+
+_NOT_UTF8 = ("从此处起不是 UTF-8 编码（混入了 GBK 等其他编码的文字，或二进制内容？）：请将文件保存为 UTF-8",
+             "not UTF-8 from here on (text in GBK or another encoding, or binary data, mixed in?): "
+             "save the file as UTF-8")
+
+
+def _undecodable_at(data: bytes, name: str) -> tuple[Span, bool]:
+    """Where rule-file bytes stop being text, as :func:`decode_rule_text` judged them: the byte
+    that is not UTF-8 when GB18030 does not fit either (then ``True``), else the first NUL."""
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            start = len(data[: exc.start].decode("utf-8"))
+            shown = SourceFile(name, data.decode("utf-8", errors="replace"))
+            return Span(start, start + 1, shown), True
+    start = max(text.find("\x00"), 0)
+    return Span(start, start + 1, SourceFile(name, text)), False
 
 
 def _display(path: Path, root: Path) -> str:

@@ -47,6 +47,9 @@ FORMATS: tuple[str, ...] = ("short", "rich", "json")
 TAB_WIDTH = 4
 """Terminal cells a tab is expanded to in source snippets."""
 
+MAX_LINE_CHARS = 160
+"""A longer source line is shown as this many characters around its labels, cut with ``…``."""
+
 _SEVERITY = {
     Severity.ERROR: Text("错误", "error"),
     Severity.WARNING: Text("警告", "warning"),
@@ -158,10 +161,10 @@ def render_rich(d: Diagnostic, lang: str = "zh", color: bool = False) -> str:
             if previous is not None and line_no > previous + 1:
                 lines.append(paint(indent + "┆", _DIM))
             previous = line_no
-            text = source.line_text(line_no).rstrip("\r")
+            text, cut = _window(source.line_text(line_no).rstrip("\r"), by_line[line_no])
             shown = text.replace("\t", " " * TAB_WIDTH)
             lines.append(f"{paint(f' {line_no:>{width}} │', _DIM)} {shown}".rstrip())
-            marks = _marks(text, line_no, by_line[line_no], lang, sev_color)
+            marks = _marks(text, cut, line_no, by_line[line_no], lang, sev_color)
             lines += [f"{bar} {row}" for row in _mark_rows(marks, paint)]
     lines += [f"{bar} {paint(word, _CYAN)}: {text}" for word, text in _footer(d, lang)]
     return "\n".join(lines)
@@ -290,15 +293,34 @@ class _Mark(NamedTuple):
         return self.start + self.width // 2
 
 
-def _marks(text: str, line_no: int, labels: list[Label], lang: str, color: str) -> list[_Mark]:
-    """Lay out the labels of line ``line_no`` (``text``); secondary labels are blue."""
+def _window(text: str, labels: list[Label]) -> tuple[str, int]:
+    """The part of a source line shown, and ``cut``: character ``i`` of the line is at ``i - cut``.
+
+    A line of at most :data:`MAX_LINE_CHARS` characters is shown whole; a longer one (a
+    generated file, a runaway string) from a little before its primary label (else its first),
+    ``…`` marking each end that is cut off; labels outside the part are drawn at its ends.
+    """
+    if len(text) <= MAX_LINE_CHARS:
+        return text, 0
+    key = next((lab for lab in labels if lab.primary), min(labels, key=lambda lab: lab.span.start))
+    begin = max(0, min(key.span.column - 11, len(text) - MAX_LINE_CHARS))
+    end = begin + MAX_LINE_CHARS
+    head = "…" if begin else ""
+    return head + text[begin:end] + ("…" if end < len(text) else ""), begin - len(head)
+
+
+def _marks(
+    text: str, cut: int, line_no: int, labels: list[Label], lang: str, color: str
+) -> list[_Mark]:
+    """Lay out the labels of line ``line_no``, shown as ``text`` (``cut``: see :func:`_window`);
+    secondary labels are blue."""
     marks = []
     for lab in labels:
         source = lab.span.source
         assert source is not None
-        begin = source.line_col(lab.span.start)[1] - 1
+        begin = min(max(0, source.line_col(lab.span.start)[1] - 1 - cut), len(text))
         end_line, end_col = source.line_col(lab.span.end)
-        end = end_col - 1 if end_line == line_no else len(text)
+        end = min(end_col - 1 - cut, len(text)) if end_line == line_no else len(text)
         marks.append(
             _Mark(
                 display_width(text[:begin]),
@@ -322,7 +344,8 @@ def _mark_rows(marks: list[_Mark], paint: _Painter) -> list[str]:
     for k, m in enumerate(pending):
         row: list[tuple[str, str | None]] = [(" ", None)] * m.anchor
         for left in pending[k + 1 :]:
-            row[left.anchor] = ("│", left.color)
+            if left.anchor < m.anchor:  # labels drawn at one place share the rightmost's line
+                row[left.anchor] = ("│", left.color)
         rows.append(_join_cells(row, paint) + paint("╰──", m.color) + f" {m.text}")
     return rows
 

@@ -130,29 +130,36 @@ def spell_unit(unit: str, lang: str) -> str:
     return en[0] if lang == "en" else zh[0]
 
 
-def describe(terminal: str) -> str:
-    """Words for a terminal in error messages, e.g. ``"当" (when)``."""
+def describe(terminal: str, lang: str = "zh") -> str:
+    """Words for a terminal in error messages, e.g. ``“当”/“when”`` or ``名称``/``a name``."""
     if terminal in KEYWORDS:
         zh, en = KEYWORDS[terminal]
         return f"“{zh[0]}”/“{en[0]}”"
+    if terminal in WORDS:
+        return WORDS[terminal][1 if lang == "en" else 0]
     return PUNCTUATION.get(terminal, terminal.lower())
 
 
+WORDS: dict[str, tuple[str, str]] = {
+    # terminal: (Chinese, English)
+    "NAME": ("名称", "a name"),
+    "STRING": ("字符串", "text"),
+    "INT": ("整数", "an integer"),
+    "DECIMAL": ("小数", "a decimal"),
+    "DATE": ("日期", "a date"),
+    "TIMESTAMP": ("时间", "a date-time"),
+    "UNIT": ("时间单位（天/小时/分钟）", "a time unit (days/hours/minutes)"),
+    "COMP_OP": ("比较符", "a comparison"),
+    "MUL_OP": ("“*”或“/”", "“*” or “/”"),
+    "$END": ("文件结尾", "the end of the file"),
+}
+
 PUNCTUATION: dict[str, str] = {
-    "NAME": "名称",
-    "STRING": "字符串",
-    "INT": "整数",
-    "DECIMAL": "小数",
-    "DATE": "日期",
-    "TIMESTAMP": "时间",
-    "UNIT": "时间单位（天/小时/分钟）",
     "EQ": "“=”",
     "LT": "“<”",
     "GT": "“>”",
-    "COMP_OP": "比较符",
     "PLUS": "“+”",
     "MINUS": "“-”",
-    "MUL_OP": "“*”或“/”",
     "_LPAR": "“(”",
     "_RPAR": "“)”",
     "_LBRACKET": "“[”",
@@ -162,5 +169,4 @@ PUNCTUATION: dict[str, str] = {
     "_COMMA": "“,”",
     "_COLON": "“:”",
     "_DOT": "“.”",
-    "$END": "文件结尾",
 }

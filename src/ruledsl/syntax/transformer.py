@@ -428,7 +428,8 @@ class ToAst(Transformer[Token, Any]):
         return n.Literal(-self._number(tok, int), "int", span=self._span(meta))
 
     def neg_decimal_lit(self, meta: Any, _m: Token, tok: Token) -> n.Expr:
-        return n.Literal(-self._number(tok, Decimal), "decimal", span=self._span(meta))
+        # copy_negate keeps the written digits and sign (-0.0), as unary minus would not
+        return n.Literal(self._number(tok, Decimal).copy_negate(), "decimal", span=self._span(meta))
 
     def _number(self, tok: Token, kind: type[int] | type[Decimal]) -> Any:
         # int() refuses more than 4300 digits; a decimal must fit a float (f64) when used.
