@@ -131,6 +131,24 @@ def test_a_nul_byte_is_located(tmp_path: Path) -> None:
     assert (diag.code, diag.span.line, diag.span.column) == ("E0005", 3, 8)
 
 
+def test_fmt_locates_undecodable_bytes_as_check_does(tmp_path: Path) -> None:
+    path = tmp_path / "bad.rules"
+    path.write_bytes('规则 R-1 "x" {\n 类别 药品类 '.encode() + b"\xff\xfe\n}\n")
+    out = _cli("fmt", "--check", str(path))
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "bad.rules:2:9" in out.stderr and "[E0005]" in out.stderr
+
+
+def test_a_folder_without_rule_files_is_an_error_not_an_empty_rulebook(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("no rules here", encoding="utf-8")
+    for command in ("check", "run", "test"):
+        out = _cli(command, str(tmp_path))
+        assert out.returncode == 1 and "Traceback" not in out.stderr
+        assert "中没有规则文件（*.rules）" in out.stderr and "[E0005]" in out.stderr
+    assert "no rule files (*.rules) in the folder" in _cli("--lang", "en", "check",
+                                                          str(tmp_path)).stderr
+
+
 # ------------------------------------------------------------------ data --
 
 def _demo(tmp_path: Path) -> Path:

@@ -20,7 +20,8 @@ from pathlib import Path
 from .ast.printer import to_source
 from .diagnostics.model import Diagnostic
 from .errors import ParseError, UsageError
-from .source import SourceFile, Span, UndecodableSource, decode_rule_text
+from .rulebook import undecodable_diagnostic
+from .source import UndecodableSource, decode_rule_text
 from .syntax.parser import parse
 
 RULE_SUFFIX = ".rules"
@@ -88,11 +89,11 @@ def format_paths(paths: Iterable[str | Path], lang: str = "zh", check: bool = Fa
     results: list[tuple[Path, str, str]] = []
     problems: list[Diagnostic] = []
     for path in rule_files(paths):
+        data = path.read_bytes()
         try:
-            text = decode_rule_text(path.read_bytes())
+            text = decode_rule_text(data)
         except UndecodableSource as exc:
-            problems.append(Diagnostic.error("E0005", Span(0, 0, SourceFile(str(path), "")),
-                                             zh=exc.zh, en=exc.en))
+            problems.append(undecodable_diagnostic(data, str(path), exc))
             continue
         try:
             results.append((path, text, format_text(text, str(path), lang)))

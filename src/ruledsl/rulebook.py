@@ -123,10 +123,7 @@ class _Loader:
         try:
             text = decode_rule_text(data)
         except UndecodableSource as exc:
-            span, not_utf8 = _undecodable_at(data, display)
-            hint = _NOT_UTF8 if not_utf8 else (None, None)
-            self.diagnostics.append(Diagnostic.error("E0005", span, zh=exc.zh, en=exc.en,
-                                                     help_zh=hint[0], help_en=hint[1]))
+            self.diagnostics.append(undecodable_diagnostic(data, display, exc))
             return None
         try:
             return parse(text, display)
@@ -144,9 +141,13 @@ class _Loader:
         if entry.is_file():
             self.file(entry, folder, into, root, set())
         else:
-            for path in sorted(folder.rglob("*.rules")):
-                if path.resolve().is_relative_to(folder):
-                    self.file(path, folder, into, root, set())
+            files = [p for p in sorted(folder.rglob("*.rules")) if p.resolve().is_relative_to(folder)]
+            if not files:  # a mistyped folder must not pass as a rulebook with no rules
+                shown = _display(folder, root)
+                self.error("E0005", None, f"文件夹 {shown} 中没有规则文件（*.rules）",
+                           f"no rule files (*.rules) in the folder {shown}", shown)
+            for path in files:
+                self.file(path, folder, into, root, set())
         self.stack.pop()
 
     def file(self, path: Path, folder: Path, into: _Collected, root: Path, seen: set[Path]) -> None:
@@ -188,6 +189,13 @@ class _Loader:
 _NOT_UTF8 = ("从此处起不是 UTF-8 编码（混入了 GBK 等其他编码的文字，或二进制内容？）：请将文件保存为 UTF-8",
              "not UTF-8 from here on (text in GBK or another encoding, or binary data, mixed in?): "
              "save the file as UTF-8")
+
+
+def undecodable_diagnostic(data: bytes, name: str, exc: UndecodableSource) -> Diagnostic:
+    """``E0005`` for rule-file bytes that are not text, at the first byte that is not."""
+    span, not_utf8 = _undecodable_at(data, name)
+    hint = _NOT_UTF8 if not_utf8 else (None, None)
+    return Diagnostic.error("E0005", span, zh=exc.zh, en=exc.en, help_zh=hint[0], help_en=hint[1])
 
 
 def _undecodable_at(data: bytes, name: str) -> tuple[Span, bool]:
@@ -278,10 +286,14 @@ def _check(collected: _Collected, loader_diags: list[Diagnostic], path: Path | N
         key = f"{override.rule_id}.{override.name}" if override.rule_id else override.name
         info = all_params.get(key)
         if info is None:
-            known_rule = override.rule_id is None or override.rule_id in seen
-            checker.error("E0106", override,
-                          f"覆盖了不存在的参数 “{key}”" if known_rule else f"覆盖了不存在的规则 “{override.rule_id}” 的参数",
-                          f'override of unknown parameter "{key}"')
+            if override.rule_id is None or override.rule_id in seen:
+                checker.error("E0106", override, f"覆盖了不存在的参数 “{key}”",
+                              f'override of unknown parameter "{key}"',
+                              *checker.did_you_mean(key, list(all_params)))
+            else:
+                checker.error("E0106", override, f"覆盖了不存在的规则 “{override.rule_id}” 的参数",
+                              f'override of a parameter of unknown rule "{override.rule_id}"',
+                              *checker.did_you_mean(override.rule_id, sorted(seen)))
             continue
         value = checker.constant(override.value, info.dtype, override)
         all_params[key] = attrs.evolve(info, default=value)
@@ -289,7 +301,8 @@ def _check(collected: _Collected, loader_diags: list[Diagnostic], path: Path | N
     for disable in collected.disables:
         if disable.rule_id not in seen:
             checker.error("E0106", disable, f"停用了不存在的规则 “{disable.rule_id}”",
-                          f'disable of unknown rule "{disable.rule_id}"')
+                          f'disable of unknown rule "{disable.rule_id}"',
+                          *checker.did_you_mean(disable.rule_id, sorted(seen)))
         disabled.add(disable.rule_id)
     if checker.diagnostics:
         raise CheckError(checker.diagnostics)

@@ -117,7 +117,7 @@ class Checker:
             Diagnostic.error(code, span, zh=zh, en=en, help_zh=help_zh, help_en=help_en)
         )
 
-    def _did_you_mean(self, word: str, candidates: list[str]) -> tuple[str | None, str | None]:
+    def did_you_mean(self, word: str, candidates: list[str]) -> tuple[str | None, str | None]:
         guess = _suggest(word, candidates)
         if guess is None:
             return None, None
@@ -342,7 +342,7 @@ class Checker:
         return str(value)
 
     def _bad_metadata(self, clause: n.Node, value: str, choices: list[str]) -> None:
-        hz, he = self._did_you_mean(value, choices)
+        hz, he = self.did_you_mean(value, choices)
         self.error("E0103", clause, f"无效的取值 “{value}”，可选：{'、'.join(choices)}",
                    f'invalid value "{value}"; choose one of {", ".join(choices)}', hz, he)
 
@@ -371,7 +371,7 @@ class Checker:
             for assign in clause.assignments:
                 col = output_column(assign.column)
                 if col is None or col.name not in KEY_OUTPUTS:
-                    hz, he = self._did_you_mean(assign.column, list(KEY_OUTPUTS))
+                    hz, he = self.did_you_mean(assign.column, list(KEY_OUTPUTS))
                     self.error("E0405", assign, f"“{assign.column}” 不是可输出的键列",
                                f'"{assign.column}" is not an output key column', hz, he)
                     continue
@@ -415,7 +415,7 @@ class Checker:
         if isinstance(src, n.Name):
             table = self.schema.table(src.id)
             if table is None:
-                hz, he = self._did_you_mean(src.id, self.schema.names())
+                hz, he = self.did_you_mean(src.id, self.schema.names())
                 self.error("E0201", src, f"未知的表 “{src.id}”", f'unknown table "{src.id}"', hz, he)
                 return None, UNKNOWN
             return ir.TableSource(table.name), RowType(table.name)
@@ -520,7 +520,7 @@ class Checker:
             return env.keys[node.id]
         if node.id in env.vars:
             return env.vars[node.id]
-        hz, he = self._did_you_mean(node.id, env.visible())
+        hz, he = self.did_you_mean(node.id, env.visible())
         if hz is None and self.schema.table(node.id) is not None:
             hz, he = ("表名不能单独使用，如需逐条引用请写 “明细 x” 这样的绑定",
                       'a table name needs a binding, e.g. "fee x"')
@@ -532,7 +532,7 @@ class Checker:
     def _expr_ParamRef(self, node: n.ParamRef, env: Env) -> ir.Expr:
         info = env.params.get(node.name)
         if info is None:
-            hz, he = self._did_you_mean(node.name, list(env.params))
+            hz, he = self.did_you_mean(node.name, list(env.params))
             self.error("E0204", node, f"未声明的参数 “{node.name}”", f'undeclared parameter "{node.name}"',
                        hz, he)
             return self._unknown()
@@ -556,7 +556,7 @@ class Checker:
                 return ir.substitute(self.derived(table.name, derived.name), "$self", obj)
         candidates = [c.name for c in table.columns] + [c.label for c in table.columns]
         candidates += [d.name for d in table.derived] + [d.label for d in table.derived]
-        hz, he = self._did_you_mean(node.name, candidates)
+        hz, he = self.did_you_mean(node.name, candidates)
         self.error("E0202", node, f"表 “{table.label}” 没有字段 “{node.name}”",
                    f'table "{table.name}" has no field "{node.name}"', hz, he)
         return self._unknown()
@@ -611,7 +611,7 @@ class Checker:
         if node.func not in SCALAR_FUNCTIONS:
             names = [spell_function(f, "zh") for f in SCALAR_FUNCTIONS] + list(SCALAR_FUNCTIONS)
             names += list(self.defines_of(env))
-            hz, he = self._did_you_mean(node.func, names)
+            hz, he = self.did_you_mean(node.func, names)
             self.error("E0205", node, f"未知的函数 “{node.func}”", f'unknown function "{node.func}"', hz, he)
             return self._unknown()
         low, high, _ = SCALAR_FUNCTIONS[node.func]
@@ -702,7 +702,7 @@ class Checker:
                    node: n.Node, build: Any) -> ir.Expr:
         if func not in ir.AGGREGATES:
             names = list(ir.AGGREGATES) + [spell_function(f, "zh") for f in ir.AGGREGATES]
-            hz, he = self._did_you_mean(func, names)
+            hz, he = self.did_you_mean(func, names)
             self.error("E0205", node, f"未知的聚合函数 “{func}”", f'unknown aggregate "{func}"', hz, he)
             return self._unknown()
         zh = spell_function(func, "zh")
@@ -926,7 +926,7 @@ class Checker:
             if isinstance(item, n.ExampleRow):
                 table = self.schema.table(item.table)
                 if table is None:
-                    hz, he = self._did_you_mean(item.table, self.schema.names())
+                    hz, he = self.did_you_mean(item.table, self.schema.names())
                     self.error("E0501", item, f"示例中未知的表 “{item.table}”",
                                f'unknown table "{item.table}" in example', hz, he)
                     continue
@@ -935,7 +935,7 @@ class Checker:
                     column = _example_column(table, field.name)
                     if column is None:
                         names = [c.name for c in table.columns] + [c.label for c in table.columns]
-                        hz, he = self._did_you_mean(field.name, names)
+                        hz, he = self.did_you_mean(field.name, names)
                         self.error("E0501", field, f"表 “{table.label}” 没有列 “{field.name}”",
                                    f'table "{table.name}" has no column "{field.name}"', hz, he)
                         continue
@@ -945,7 +945,7 @@ class Checker:
                 for field in item.fields:
                     info = params.get(field.name)
                     if info is None:
-                        hz, he = self._did_you_mean(field.name, list(params))
+                        hz, he = self.did_you_mean(field.name, list(params))
                         self.error("E0204", field, f"规则没有参数 “{field.name}”",
                                    f'the rule has no parameter "{field.name}"', hz, he)
                         continue
@@ -958,7 +958,7 @@ class Checker:
                         from ..schema import OUTPUT_COLUMNS
 
                         names = [c.name for c in OUTPUT_COLUMNS] + [c.label for c in OUTPUT_COLUMNS]
-                        hz, he = self._did_you_mean(field.name, names)
+                        hz, he = self.did_you_mean(field.name, names)
                         self.error("E0501", field, f"违规结果没有列 “{field.name}”",
                                    f'the violations table has no column "{field.name}"', hz, he)
                         continue

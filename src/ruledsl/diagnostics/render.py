@@ -153,6 +153,8 @@ def render_rich(d: Diagnostic, lang: str = "zh", color: bool = False) -> str:
         first = next((lab.span for lab in labels if lab.primary), labels[0].span)
         corner = "╭" if i == 0 else "├"
         lines.append(paint(f"{indent}{corner}─[{_location(first)}]", _DIM))
+        if not source.text:  # a folder, or a file that could not be read: nothing to show
+            continue
         by_line: dict[int, list[Label]] = {}
         for lab in labels:
             by_line.setdefault(lab.span.line, []).append(lab)

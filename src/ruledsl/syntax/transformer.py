@@ -548,17 +548,28 @@ def _run(transformer: ToAst, tree: Tree[Token]) -> Any:
         if isinstance(orig, ParseError):
             raise orig from None
         if isinstance(orig, RecursionError):
-            raise ParseError((_too_deep(transformer.file),)) from None
+            raise ParseError((_too_deep(transformer.file, tree),)) from None
         raise
     except _Invalid as exc:
         raise ParseError((exc.diagnostic,)) from None
     except RecursionError:
-        raise ParseError((_too_deep(transformer.file),)) from None
+        raise ParseError((_too_deep(transformer.file, tree),)) from None
 
 
-def _too_deep(source: SourceFile) -> Diagnostic:
-    return Diagnostic.error("E0006", Span(0, 0, source), zh="表达式嵌套过深",
-                            en="expression nested too deeply")
+def _too_deep(source: SourceFile, tree: Tree[Token]) -> Diagnostic:
+    """``E0006`` at the start of the most deeply nested part of ``tree`` (found without
+    recursion, which is what ran out)."""
+    deepest, start = -1, 0
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest and not node.meta.empty:
+            deepest, start = depth, node.meta.start_pos
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return Diagnostic.error("E0006", Span(start, start + 1, source), zh="表达式嵌套过深",
+                            en="expression nested too deeply",
+                            help_zh="把深层嵌套的条件拆成几个 令/定义",
+                            help_en="split the deeply nested condition into several let/define")
 
 
 def to_ast(tree: Tree[Token], source: SourceFile, comments: list[Token]) -> n.Module:
