@@ -56,7 +56,7 @@ EXPRESSIONS = [
     ("a 且 b 或 c", "(a 且 b) 或 c", "(a and b) or c"),
     ("a 或 (b 或 c)", "a 或 (b 或 c)", "a or (b or c)"),
     ("非 (a 且 b)", "非 (a 且 b)", "not (a and b)"),
-    ("非 a = b", "非 a == b", "not a == b"),
+    ("非 a = b", "非 (a == b)", "not (a == b)"),
     ("非 非 a", "非 非 a", "not not a"),
     ("(非 a) = b", "(非 a) == b", "(not a) == b"),
     ("x 介于 1 与 参数.上限", "x 介于 1 与 参数.上限", "x between 1 and param.上限"),
@@ -261,6 +261,17 @@ def test_long_condition_wraps_at_and() -> None:
     assert short.splitlines()[1] == "    当 a 且 b"
 
 
+def test_a_long_example_row_is_filled_and_a_short_one_kept_on_one_line() -> None:
+    cells = ", ".join(f'很长的列名{i}="很长很长的取值{i}"' for i in range(8))
+    text = to_source(parse(f'规则 R "r" {{ 示例 {{ 明细({cells}) 预期(a=1, b=[1, 2]) }} }}'))
+    lines = text.splitlines()
+    assert lines[2].startswith("        明细(很长的列名0=") and lines[2].endswith(",")
+    assert all(line.startswith("            很长的列名") for line in lines[3:-3])
+    assert lines[-3] == "        预期(a=1, b=[1, 2])" and lines[-4].endswith('"很长很长的取值7")')
+    assert all(len(line.encode("gbk")) <= 100 for line in lines)  # GBK: CJK take two bytes
+    assert_canonical(text, "zh")
+
+
 def test_long_or_condition_wraps_at_or() -> None:
     terms = [f"明细.很长的字段名称{i} > 参数.很长的参数名称{i}" for i in range(3)]
     src = '规则 R "r" { 令 x = ' + " 或 ".join(terms) + " 且 y }"
@@ -454,6 +465,12 @@ def test_roundtrip_files_are_translations() -> None:
 
 
 # --------------------------------------------------------------------- fmt --
+
+
+def test_the_shipped_rulebooks_are_formatted() -> None:
+    root = Path(__file__).resolve().parent.parent
+    assert format_paths([root / "rulebooks"], lang="zh", check=True) == []
+    assert format_paths([root / "examples" / "city_rules"], lang="en", check=True) == []
 
 
 def test_format_text() -> None:

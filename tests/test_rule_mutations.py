@@ -63,7 +63,7 @@ MUTATIONS = [
              '参数 female_set: 文本 = "sex_female_only"',
              '参数 female_set: 文本 = "sex_male_only"'),
     Mutation("m09", "LJ-01", "dropped condition", "临床路径类.rules",
-             "当 间隔天数 >= 0 且 间隔天数 <= 参数.max_gap_days",
+             "当 间隔天数 >= 0\n        且 间隔天数 <= 参数.max_gap_days",
              "当 间隔天数 <= 参数.max_gap_days"),
     Mutation("m10", "LJ-07", ">= -> >", "临床路径类.rules",
              "且 E.费用日期 >= L.费用日期 - 参数.repeat_days",

@@ -1,10 +1,11 @@
 """AST → canonical rule text in one keyword language (``zh`` or ``en``).
 
 :func:`to_source` is the formatter behind ``ruledsl fmt``.  Its output is
-*canonical*: 4-space indentation, one clause per line, one example row per
-line, the first spelling of every keyword and builtin in the chosen language,
-minimal parentheses from operator precedence (with one exception for readers:
-an ``且`` operand of ``或`` keeps its parentheses, ``(a 且 b) 或 c``).  For every
+*canonical*: 4-space indentation, one clause per line, each example row on
+its own line(s), the first spelling of every keyword and builtin in the chosen
+language, minimal parentheses from operator precedence (with two exceptions for
+readers: an ``且`` operand of ``或`` keeps its parentheses, ``(a 且 b) 或 c``, and
+so does a comparison under ``非``, ``非 (a 在 S)``).  For every
 tree the parser can produce, ``parse(to_source(m, lang)) == m`` (spans aside)
 and ``to_source`` is idempotent.
 
@@ -21,6 +22,8 @@ Layout:
   wide; continuation lines are indented four spaces more than the clause, and
   four more for each further level;
   template placeholders are never broken;
+* an example row wider than :data:`WIDTH` is filled: as many cells per line as
+  fit, continuation lines four spaces deeper;
 * a ``情形`` that is a whole clause (``令``, ``定义``, ``违规金额`` …) with several
   branches gets one line per branch;
 * comments are kept: a comment that trailed an item, clause or example row on
@@ -441,8 +444,25 @@ class _Printer:
             head = self.kw("EXPECT")
         else:
             raise TypeError(f"cannot print {type(item).__name__} in an example")
-        cells = ", ".join(f"{f.name}={self.const(f.value)}" for f in item.fields)
-        self.lines.append(f"{indent}{head}({cells})")
+        cells = [self.strip(f"{f.name}={self.const(f.value)}") for f in item.fields]
+        self.lines.extend(self.fill(f"{indent}{head}(", cells, ")", indent + INDENT))
+
+    @staticmethod
+    def fill(head: str, parts: list[str], tail: str, cont: str) -> list[str]:
+        """``head`` + ``parts`` joined by ``, `` + ``tail``, filling lines up to :data:`WIDTH`
+        columns and continuing on lines that start with ``cont``."""
+        lines, line = [], head
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            piece = part + (tail if last else ",")
+            if line not in (head, cont) and display_width(f"{line} {piece}") > WIDTH:
+                lines.append(line)
+                line = cont
+            line += piece if line in (head, cont) else f" {piece}"
+        if not parts:
+            line += tail
+        lines.append(line)
+        return lines
 
     # ------------------------------------------------------- expressions --
     def const(self, e: n.Expr) -> str:
@@ -489,7 +509,8 @@ class _Printer:
                 assert isinstance(e.operand, n.Comprehension)
                 body = e.operand
                 return f"{kw('NOTEXISTS')}({self.nested(lambda: self.comprehension_body(body))})"
-            operand = self.expr(e.operand, _NOT)
+            # not minimal either: "非 a 在 S" reads as "(非 a) 在 S"; a comparison keeps its ()
+            operand = self.expr(e.operand, _CMP + 1 if _prec(e.operand) == _CMP else _NOT)
             if self._glues(operand, words=("exists",)):
                 operand = f"({operand})"  # en: "not exists" is one keyword
             return f"{kw('NOT')} {operand}"
