@@ -89,11 +89,10 @@ def format_paths(paths: Iterable[str | Path], lang: str = "zh", check: bool = Fa
     results: list[tuple[Path, str, str]] = []
     problems: list[Diagnostic] = []
     for path in rule_files(paths):
-        data = path.read_bytes()
         try:
-            text = decode_rule_text(data)
+            text = decode_rule_text(path.read_bytes())
         except UndecodableSource as exc:
-            problems.append(undecodable_diagnostic(data, str(path), exc))
+            problems.append(undecodable_diagnostic(str(path), exc))
             continue
         try:
             results.append((path, text, format_text(text, str(path), lang)))

@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -123,7 +122,7 @@ class _Loader:
         try:
             text = decode_rule_text(data)
         except UndecodableSource as exc:
-            self.diagnostics.append(undecodable_diagnostic(data, display, exc))
+            self.diagnostics.append(undecodable_diagnostic(display, exc))
             return None
         try:
             return parse(text, display)
@@ -191,28 +190,11 @@ _NOT_UTF8 = ("从此处起不是 UTF-8 编码（混入了 GBK 等其他编码的
              "save the file as UTF-8")
 
 
-def undecodable_diagnostic(data: bytes, name: str, exc: UndecodableSource) -> Diagnostic:
-    """``E0005`` for rule-file bytes that are not text, at the first byte that is not."""
-    span, not_utf8 = _undecodable_at(data, name)
-    hint = _NOT_UTF8 if not_utf8 else (None, None)
+def undecodable_diagnostic(name: str, exc: UndecodableSource) -> Diagnostic:
+    """``E0005`` for the rule file ``name`` that is not text, at the first character that is not."""
+    span = Span(exc.offset, exc.offset + 1, SourceFile(name, exc.text))
+    hint = _NOT_UTF8 if exc.not_utf8 else (None, None)
     return Diagnostic.error("E0005", span, zh=exc.zh, en=exc.en, help_zh=hint[0], help_en=hint[1])
-
-
-def _undecodable_at(data: bytes, name: str) -> tuple[Span, bool]:
-    """Where rule-file bytes stop being text, as :func:`decode_rule_text` judged them: the byte
-    that is not UTF-8 when GB18030 does not fit either (then ``True``), else the first NUL."""
-    data = data.removeprefix(codecs.BOM_UTF8)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            start = len(data[: exc.start].decode("utf-8"))
-            shown = SourceFile(name, data.decode("utf-8", errors="replace"))
-            return Span(start, start + 1, shown), True
-    start = max(text.find("\x00"), 0)
-    return Span(start, start + 1, SourceFile(name, text)), False
 
 
 def _display(path: Path, root: Path) -> str:

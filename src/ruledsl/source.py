@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import codecs
 
 import attrs
 
@@ -81,11 +82,18 @@ NO_SPAN = Span(0, 0)
 
 
 class UndecodableSource(ValueError):
-    """A rule file that is not text (binary content, or neither UTF-8 nor GB18030)."""
+    """A rule file that is not text (binary content, or neither UTF-8 nor GB18030).
 
-    def __init__(self, zh: str, en: str) -> None:
+    ``text`` is the file read as UTF-8 with the bad bytes replaced, ``offset`` the character
+    of ``text`` where it stops being text, and ``not_utf8`` whether that is a byte that is
+    not UTF-8 (text in another encoding mixed in?) rather than a NUL.
+    """
+
+    def __init__(self, zh: str, en: str, text: str = "", offset: int = 0,
+                 not_utf8: bool = False) -> None:
         super().__init__(en)
         self.zh, self.en = zh, en
+        self.text, self.offset, self.not_utf8 = text, offset, not_utf8
 
 
 def decode_rule_text(data: bytes) -> str:
@@ -98,14 +106,18 @@ def decode_rule_text(data: bytes) -> str:
         >>> decode_rule_text("\ufeff规则".encode()), decode_rule_text("规则".encode("gbk"))
         ('规则', '规则')
     """
+    body = data.removeprefix(codecs.BOM_UTF8)
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
             raise UndecodableSource(f"不是文本文件（第 {exc.start} 字节无法按 UTF-8 解码）",
-                                    f"not a text file (byte {exc.start} is not UTF-8)") from None
+                                    f"not a text file (byte {exc.start} is not UTF-8)",
+                                    body.decode("utf-8", errors="replace"),
+                                    len(body[: exc.start].decode("utf-8")), True) from None
     if "\x00" in text:
-        raise UndecodableSource("含有二进制内容（NUL 字符）", "contains binary data (NUL)")
+        raise UndecodableSource("含有二进制内容（NUL 字符）", "contains binary data (NUL)",
+                                text, text.index("\x00"))
     return text

@@ -118,6 +118,7 @@ class Checker:
         )
 
     def did_you_mean(self, word: str, candidates: list[str]) -> tuple[str | None, str | None]:
+        """A "did you mean" help (Chinese, English) naming the candidate closest to ``word``."""
         guess = _suggest(word, candidates)
         if guess is None:
             return None, None
