@@ -23,6 +23,7 @@ from ..errors import ExecutionError
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP
+from .scalar import normalize_code
 from .vec import Vec, encode_in_domain, encode_shared, lexsort
 
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
@@ -169,6 +170,8 @@ class KnowledgeBase:
         self.tables = dict(tables)
         self._columns: dict[tuple[str, str], Vec] = {}
         self._strings: dict[tuple[str, str], tuple[pa.Array, Vec]] = {}
+        self._alone: dict[tuple[str, tuple[str, ...]], dict[str, Vec]] = {}
+        self._code_ranges: dict[str, tuple[tuple[str, str], ...]] | None = None
 
     def strings(self, table: str, column: str, domain: pa.Array) -> Vec:
         """A string column of ``table`` encoded in ``domain`` (kept for the last domain)."""
@@ -179,17 +182,50 @@ class KnowledgeBase:
                                                                  domain))
         return hit[1]
 
+    def code_ranges(self) -> dict[str, tuple[tuple[str, str], ...]]:
+        """Each code set's (low, high) bounds, normalised (contract §3); rows with a null
+        set, low or high are left out. Worked out once."""
+        if self._code_ranges is None:
+            ranges: dict[str, list[tuple[str, str]]] = {}
+            table = self.tables.get("code_set")
+            rows = table.select(["set_id", "code_from", "code_to"]).to_pylist() \
+                if table is not None else []
+            for row in rows:
+                low, high = normalize_code(row["code_from"]), normalize_code(row["code_to"])
+                if row["set_id"] is not None and low is not None and high is not None:
+                    ranges.setdefault(row["set_id"], []).append((low, high))
+            self._code_ranges = {name: tuple(bounds) for name, bounds in ranges.items()}
+        return self._code_ranges
+
+    def strings_alone(self, column: str, tables: tuple[str, ...]) -> dict[str, Vec]:
+        """The string columns called ``column`` of the knowledge-base ``tables``, encoded
+        against the sorted dictionary of their own values (once: a batch whose claims hold
+        no value of that name, as for most knowledge-base columns in a 事前 call, reuses it)."""
+        key = (column, tables)
+        hit = self._alone.get(key)
+        if hit is None:
+            vecs = encode_shared([self.tables[n].column(column) for n in tables],
+                                 is_key_of_all(column, tables))
+            for vec in vecs:
+                _read_only(vec)
+            hit = self._alone[key] = dict(zip(tables, vecs, strict=True))
+        return hit
+
     def column(self, table: str, column: str, dtype: Any) -> Vec:
         """A non-string column of ``table`` as a :class:`Vec` (read-only, shared)."""
         key = (table, column)
         hit = self._columns.get(key)
         if hit is None:
-            hit = to_vec(self.tables[table].column(column), dtype)
-            for array in (hit.values, hit.valid):
-                if array is not None:
-                    array.flags.writeable = False
-            self._columns[key] = hit
+            hit = self._columns[key] = _read_only(to_vec(self.tables[table].column(column), dtype))
         return hit
+
+
+def _read_only(vec: Vec) -> Vec:
+    """``vec``, its arrays made read-only (it is shared by every later batch)."""
+    for array in (vec.values, vec.valid):
+        if array is not None:
+            array.flags.writeable = False
+    return vec
 
 
 @functools.cache
@@ -246,7 +282,15 @@ class Batch:
             names = [name for name in tables_with_string_column(column)
                      if column in self.tables[name].arrow.column_names]
             domain = self.domains.get(column)
-            if domain is None:
+            in_kb = tuple(n for n in names if n in self.kb.tables)
+            if domain is None and in_kb and not any(
+                    self.tables[n].n for n in names if n not in self.kb.tables):
+                # no claim value of this name: the knowledge base's own encoding
+                alone = self.kb.strings_alone(column, in_kb)
+                dictionary = alone[in_kb[0]].dictionary
+                vecs = [alone[n] if n in alone else
+                        Vec(np.zeros(0, dtype=np.int64), None, STR, dictionary) for n in names]
+            elif domain is None:
                 vecs = encode_shared([self.tables[n].arrow.column(column)
                                       for n in names], is_key_of_all(column, names))
             else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -48,6 +49,7 @@ from ..types import (
 from .batch import Batch
 from .frames import Frame, GroupContext
 from .reduce import longest_runs, reduce
+from .scalar import normalize_code
 from .shared import SharedStore
 from .vec import (
     ListVec,
@@ -491,25 +493,20 @@ class Evaluator:
     def _ev_InCodeSet(self, expr: ir.InCodeSet, frame: Frame) -> Vec:
         operand = self.ev(expr.operand, frame)
         set_id = self.ev(expr.set_id, frame)
-        code_set = self.batch.table("code_set")
-        rows_set = code_set.column("set_id")
-        lows = code_set.column("code_from")
-        highs = code_set.column("code_to")
-        return code_membership(operand, set_id, rows_set, lows, highs)
+        return code_membership(operand, set_id, self.batch.kb.code_ranges())
 
     def _ev_InCodeRange(self, expr: ir.InCodeRange, frame: Frame) -> Vec:
         operand = self.ev(expr.operand, frame)
         low, high = self.ev(expr.low, frame), self.ev(expr.high, frame)
         const_set = Vec.constant("$range", STR, frame.n)
         const_set.valid = low.valid_mask() & high.valid_mask()
-        one = np.zeros(1, dtype=np.int64)
         if len(low) == 0:
             return Vec(np.zeros(0, bool), None, BOOL)
-        # a range written in the rule is one "code set" row; non-constant bounds are per row
-        lows = Vec(one + low.values[0], None, STR, low.dictionary)
-        highs = Vec(one + high.values[0], None, STR, high.dictionary)
-        rows_set = Vec(one, None, STR, const_set.dictionary)
-        return code_membership(operand, const_set, rows_set, lows, highs)
+        # a range written in the rule is one "code set" row (its bounds are constants)
+        bounds = [normalize_code(v.dictionary[int(v.values[0])].as_py())
+                  if v.dictionary is not None and v.valid_mask()[0] else None for v in (low, high)]
+        ranges = {"$range": ((bounds[0], bounds[1]),)} if None not in bounds else {}
+        return code_membership(operand, const_set, ranges)  # type: ignore[arg-type]
 
     # ---------------------------------------------------------- aggregates --
     def _ev_GroupAgg(self, expr: ir.GroupAgg, frame: Frame) -> Any:
@@ -754,38 +751,41 @@ def split_list(lists: ListVec) -> list[Vec]:
     return out
 
 
-def code_membership(operand: Vec, set_id: Vec, rows_set: Vec, lows: Vec, highs: Vec) -> Vec:
+def code_membership(operand: Vec, set_id: Vec,
+                    ranges: Mapping[str, Sequence[tuple[str, str]]]) -> Vec:
     """``operand ∈ set_id`` under the data contract's code-set semantics.
 
-    Evaluated once per distinct (code, set) pair present, looping over the
-    code-set rows of the knowledge base (not over claim rows).
+    ``ranges``: each set's normalised (low, high) bounds
+    (:meth:`~ruledsl.execute.batch.KnowledgeBase.code_ranges`). Evaluated once per distinct
+    (code, set) pair present, looping over the bounds of the sets present (not over claim
+    rows).
     """
     n = len(operand)
     valid = operand.valid_mask() & set_id.valid_mask()
     result = np.zeros(n, dtype=bool)
-    if not valid.any() or len(rows_set) == 0:
+    if not valid.any() or not ranges:
         return Vec(result, None if valid.all() else valid, BOOL)
     assert operand.dictionary is not None and set_id.dictionary is not None
     width = max(len(set_id.dictionary), 1)
     pairs, inverse = factorize(operand.values[valid] * width + set_id.values[valid])
-    codes = normalize_codes(operand.dictionary.take(pa.array(pairs // width)))
-    sets = set_id.dictionary.take(pa.array(pairs % width))
+    code_of, set_of = pairs // width, pairs % width
     hit = np.zeros(len(pairs), dtype=bool)
-    row_sets = rows_set.strings().to_pylist()
-    row_lows = lows.strings().to_pylist()
-    row_highs = highs.strings().to_pylist()
-    for set_name, low, high in zip(row_sets, row_lows, row_highs, strict=True):
-        if set_name is None or low is None or high is None:
+    for s in np.unique(set_of).tolist():
+        bounds = ranges.get(set_id.dictionary[s].as_py(), ())
+        if not bounds:
             continue
-        low_n = low.upper().replace(" ", "")
-        high_n = high.upper().replace(" ", "")
-        mine = np.asarray(pc.equal(sets, set_name).fill_null(False))
-        if not mine.any():
-            continue
-        head_low = pc.utf8_slice_codeunits(codes, 0, len(low_n))
-        head_high = pc.utf8_slice_codeunits(codes, 0, len(high_n))
-        inside = pc.and_(pc.greater_equal(head_low, low_n), pc.less_equal(head_high, high_n))
-        hit |= mine & np.asarray(inside.fill_null(False))
+        mine = np.flatnonzero(set_of == s)
+        codes = normalize_codes(operand.dictionary.take(pa.array(code_of[mine])))
+        heads: dict[int, pa.Array] = {}
+        inside = np.zeros(len(mine), dtype=bool)
+        for low, high in bounds:
+            for width_ in (len(low), len(high)):
+                if width_ not in heads:
+                    heads[width_] = pc.utf8_slice_codeunits(codes, 0, width_)
+            ok = pc.and_(pc.greater_equal(heads[len(low)], low),
+                         pc.less_equal(heads[len(high)], high))
+            inside |= np.asarray(ok.fill_null(False))
+        hit[mine] = inside
     result[valid] = hit[inverse]
     return Vec(result, None if valid.all() else valid, BOOL)
 
