@@ -92,3 +92,32 @@ def test_a_knowledge_base_is_kept_while_its_tables_are_the_same_objects() -> Non
     fired = [(f["feedetl_sn"], f["message"]) for f in plan.run(claims, changed).to_pylist()]
     assert fired == [("F2", "丙")]
     assert plan.run(claims, changed).equals(interpret(book, claims, changed))
+
+
+def test_a_kept_knowledge_base_gives_the_same_code_sets_and_names_call_after_call() -> None:
+    """The code sets' bounds (grouped by set once) and the catalogue's string columns that no
+    claim holds (encoded once) are reused between runs: each run still agrees with the
+    interpreter, whatever codes the next claims bring."""
+    book = load_text(f'规则 R-1 "r" {{ {HEAD}\n'
+                     '对每条 明细 L 当 L.med_list_codg 在编码集 L.药品.drug_name\n'
+                     '提示 "{L.药品.drug_name}"\n}')
+    plan = book.compile()
+    kb = {"drug": make_table("drug", {"med_list_codg": ["D1", "D2", "D3", "E5"],
+                                      "drug_name": ["S1", "S2", None, "S1"]}),
+          "code_set": make_table("code_set", {
+              "set_id": ["S1", "S1", "S2", "S2", "S3"],
+              "code_from": ["D0", "X", "d 2", "A", "A"],
+              "code_to": ["D1", "Y", "D2", None, "Z"]})}
+
+    def claims(codes: list[str]) -> dict:
+        return {"fee": make_table("fee", {"feedetl_sn": [f"F{i}" for i in range(len(codes))],
+                                          "med_list_codg": codes, "list_type": ["101"] * len(codes),
+                                          "cnt": [1.0] * len(codes)})}
+
+    runs = [["D1", "D2", "D3", "D9"], ["E5", "D2", "d1"], [], ["D1", "D2", "D3", "D9"]]
+    fired = []
+    for codes in runs:
+        out = plan.run(claims(codes), kb)
+        assert out.equals(interpret(book, claims(codes), kb)), codes
+        fired.append([(f["feedetl_sn"], f["message"]) for f in out.to_pylist()])
+    assert fired == [[("F0", "S1"), ("F1", "S2")], [("F1", "S2")], [], fired[0]]
