@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -299,25 +299,47 @@ def substitute(node: Expr, name: str, replacement: Expr) -> Expr:
                 high=substitute(source.high, name, replacement),
             )
         return attrs.evolve(node, source=source)
+    return rebuild(node, lambda sub: substitute(sub, name, replacement))
+
+
+def intern(node: Expr, forms: dict[Expr, Expr]) -> Expr:
+    """``node`` with each sub-expression replaced by the equal one already in ``forms``
+    (added when new): equal sub-trees become one object, so that caches keyed by
+    expressions find them by identity instead of comparing trees node by node.
+
+    Example:
+        >>> from ruledsl.types import RowType, INT
+        >>> forms: dict[Expr, Expr] = {}
+        >>> a = Col(Var("x", dtype=RowType("fee")), "cnt", dtype=INT)
+        >>> b = Col(Var("x", dtype=RowType("fee")), "cnt", dtype=INT)
+        >>> intern(a, forms) is intern(b, forms) is a
+        True
+    """
+    node = rebuild(node, lambda sub: intern(sub, forms))
+    return forms.setdefault(node, node)
+
+
+def rebuild(node: Expr, fn: Callable[[Expr], Expr]) -> Expr:
+    """``node`` with ``fn`` applied to each direct sub-expression (in ranges and tuples
+    too); ``node`` itself when ``fn`` changes none."""
     changes: dict[str, Any] = {}
     for field in attrs.fields(type(node)):
         if field.name in ("dtype", "origin"):
             continue
         value = getattr(node, field.name)
-        new = _subst_value(value, name, replacement)
+        new = _map_value(value, fn)
         if new is not value:
             changes[field.name] = new
     return attrs.evolve(node, **changes) if changes else node
 
 
-def _subst_value(value: Any, name: str, replacement: Expr) -> Any:
+def _map_value(value: Any, fn: Callable[[Expr], Expr]) -> Any:
     if isinstance(value, Expr):
-        return substitute(value, name, replacement)
+        return fn(value)
     if isinstance(value, RangeSource):
-        low = substitute(value.low, name, replacement)
-        high = substitute(value.high, name, replacement)
+        low, high = fn(value.low), fn(value.high)
         return value if (low is value.low and high is value.high) else RangeSource(value.kind, low, high)
     if isinstance(value, tuple):
-        items = tuple(_subst_value(v, name, replacement) for v in value)
+        items = tuple(_map_value(v, fn) for v in value)
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     return value

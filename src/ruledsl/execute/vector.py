@@ -75,16 +75,16 @@ def canonical(expr: ir.Expr, var: str) -> ir.Expr:
     the height of their binder (``$1`` binds no aggregate inside it, ``$2`` one level …),
     so that the same computation gets the same form wherever it appears, in any rule.
 
-    Memoised, and equal forms are one object: the shared results keyed by them are then
-    found by identity, without comparing expression trees (a run over a small batch
-    looks them up thousands of times)."""
+    Memoised, and equal forms are one object, down to their sub-expressions: the shared
+    results keyed by them are then found by identity, without comparing expression trees
+    (a run over a small batch looks them up thousands of times)."""
     form = _CANONICAL.get((expr, var))
     if form is None:
         if len(_CANONICAL) >= _CANONICAL_LIMIT:  # many rulebooks in one process: start again
             _CANONICAL.clear()
             _CANONICAL_FORMS.clear()
         form = _canonical(ir.substitute(expr, var, ir.Var("$row", dtype=_var_type(expr, var))))[0]
-        form = _CANONICAL[expr, var] = _CANONICAL_FORMS.setdefault(form, form)
+        form = _CANONICAL[expr, var] = ir.intern(form, _CANONICAL_FORMS)
     return form
 
 
