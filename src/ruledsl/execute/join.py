@@ -5,7 +5,8 @@ join of the frame with ``T`` on ``C`` followed by a grouped reduction.  The
 conjuncts of ``C`` are sorted into:
 
 * **inner** conjuncts (about ``y`` only): a candidate filter, computed once per
-  batch over the whole table and shared by every rule;
+  batch over the whole table and shared by every rule (or, for a few outer rows,
+  only over the rows keyed like them: see :func:`inner_index`);
 * **outer** conjuncts (not about ``y``): rows of the frame that can match at all;
 * **keys** ``g(y) = h(outer)``: hash-join keys (factorised to integer codes);
 * one **range** on an inner expression ``g(y) < h(outer)`` (several bounds on the
@@ -302,8 +303,22 @@ def _outer_value_codes(space: KeySpace, vec: Vec) -> np.ndarray:
 _COMPRESS_AT = 1 << 40
 
 
-def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerIndex:
-    """Build (or fetch) the sorted inner side of a join."""
+RESTRICT_FROM = 8
+RESTRICT_ROWS = 1 << 14
+"""A join whose outer rows are fewer than ``1 / RESTRICT_FROM`` of its table's rows (of at
+least ``RESTRICT_ROWS``: a small table's index is cheap, and shared by every rule), and
+whose index over the whole table is not built yet, indexes only the rows keyed like them."""
+
+
+def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis,
+                outer: tuple[Frame, np.ndarray] | None = None) -> InnerIndex:
+    """Build (or fetch) the sorted inner side of a join.
+
+    ``outer``: the frame and its rows that will look the index up. When they are few
+    (:data:`RESTRICT_FROM`), the index holds only the table rows whose every key value
+    one of them has, and the inner conditions are evaluated for those rows alone (a
+    semi-join: a rule whose conditions leave a few rows of a big table does not pay
+    for the whole table). Such an index serves only them and is not shared."""
     key = (table, tuple(canonical(c, var) for c in plan.inner),
            tuple(canonical(i, var) for i, _ in plan.keys), tuple(plan.null_safe),
            plan.range_expr if plan.range_expr in (None, RANK) else canonical(plan.range_expr, var))
@@ -311,13 +326,59 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
     if hit is not None:
         return hit
     data = ev.batch.table(table)
-    if plan.inner:
+    restricted = outer is not None and bool(plan.keys) and data.n >= RESTRICT_ROWS \
+        and len(outer[1]) * RESTRICT_FROM < data.n
+    if restricted:
+        assert outer is not None
+        cand = _rows_keyed_like(ev, var, table, plan, *outer)
+        for cond in plan.inner:
+            cand = cand[rows_eval(ev, cond, var, table, cand).true_mask()]
+    elif plan.inner:
         mask = np.ones(data.n, dtype=bool)
         for cond in plan.inner:
             mask &= _inner_eval(ev, cond, var, table).true_mask()
         cand = np.flatnonzero(mask)
     else:
         cand = np.arange(data.n)
+    index = _build_index(ev, var, table, plan, cand)
+    if not restricted:
+        ev.shared.put(("join", key), index)
+    return index
+
+
+def _rows_keyed_like(ev: Evaluator, var: str, table: str, plan: Analysis, frame: Frame,
+                     need: np.ndarray) -> np.ndarray:
+    """The rows of ``table`` whose every key value one of the frame's rows ``need`` has:
+    all the rows any of them can match, and a few more (each key is checked alone)."""
+    keep = np.ones(ev.batch.table(table).n, dtype=bool)
+    for (inner_expr, outer_expr), null_safe in zip(plan.keys, plan.null_safe, strict=True):
+        space, codes, valid = _space(_inner_eval(ev, inner_expr, var, table), null_safe)
+        wanted = _outer_codes(space, _rows_of(ev.ev(outer_expr, frame), need))
+        wanted = wanted[wanted >= 0]
+        if space.size <= 4 * len(codes) + (1 << 16):
+            present = np.zeros(space.size, dtype=bool)
+            present[wanted] = True
+            keep &= valid & present[np.maximum(codes, 0)]
+        else:
+            keep &= valid & np.isin(codes, wanted)
+    return np.flatnonzero(keep)
+
+
+def rows_eval(ev: Evaluator, expr: ir.Expr, var: str, table: str, rows: np.ndarray) -> Any:
+    """An expression about one row ``var`` of ``table``, for its ``rows``: taken from the
+    whole table's value when the table is small, that value is computed already or
+    ``rows`` are many of its rows (:meth:`~ruledsl.execute.vector.Evaluator.lifted`), else
+    evaluated for them alone."""
+    if ev.batch.table(table).n < RESTRICT_ROWS:
+        return _inner_eval(ev, expr, var, table).take(rows)
+    frame = Frame(len(rows), {"$row": Vec(rows, None, RowType(table))})
+    return ev.ev(canonical(expr, var), frame)
+
+
+def _build_index(ev: Evaluator, var: str, table: str, plan: Analysis, cand: np.ndarray
+                 ) -> InnerIndex:
+    """The index of the candidate rows ``cand`` (increasing) of ``table``."""
+    data = ev.batch.table(table)
     ok = np.ones(len(cand), dtype=bool)
     composite = np.zeros(len(cand), dtype=np.int64)
     spaces: list[KeySpace] = []
@@ -368,7 +429,6 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis) -> InnerInd
         index.range_uniq = uniq
         index.range_composite = dense_codes * (len(uniq) + 1) + positions
     index.finish(boundary)
-    ev.shared.put(("join", key), index)
     return index
 
 
@@ -393,12 +453,12 @@ def _sort_by_key_range_rank(data: Any, rows: np.ndarray, key: np.ndarray,
 
 def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> Match:
     """Candidates and per-outer-row slices for ``plan``."""
-    index = inner_index(ev, var, table, plan)
     outer_ok = np.ones(frame.n, dtype=bool)
     for cond in plan.outer:
         outer_ok &= ev.ev(cond, frame).true_mask()
-    out_codes = np.full(frame.n, -1, dtype=np.int64)
     need = np.flatnonzero(outer_ok)
+    index = inner_index(ev, var, table, plan, (frame, need))
+    out_codes = np.full(frame.n, -1, dtype=np.int64)
     own = _self_join_rows(frame, var, table, plan)
     if own is not None and len(need):
         # the outer rows are rows of the inner table keyed alike: a candidate row's key
@@ -623,15 +683,15 @@ def _fast(ev: Evaluator, agg: ir.Agg, frame: Frame, table: str, plan: Analysis, 
         data = ev.batch.table(table)
         value = None
         if agg.value is not None:
-            value = _inner_eval(ev, agg.value, agg.var, table).take(m.rows)
+            value = rows_eval(ev, agg.value, agg.var, table, m.rows)
         elif agg.func in ("first", "last"):
             value = Vec(m.rows, None, RowType(table))
-        order = [(_inner_eval(ev, k, agg.var, table).take(m.rows), d) for k, d in agg.order]
+        order = [(rows_eval(ev, k, agg.var, table, m.rows), d) for k, d in agg.order]
         rank, _ = data.order()
         per_key = reduce(agg.func, m.codes, m.n_codes + 1, value, order, rank[m.rows], agg.dtype)
         return per_key.take(np.where(m.outer_codes >= 0, m.outer_codes, m.n_codes))
     if agg.func == "sum" and agg.value is not None:
-        value = _inner_eval(ev, agg.value, agg.var, table).take(m.rows)
+        value = rows_eval(ev, agg.value, agg.var, table, m.rows)
         v = np.where(value.valid_mask(), value.values, 0).astype(np.float64)
         prefix = np.concatenate([[0.0], np.cumsum(v)])
         sums = prefix[m.hi] - prefix[m.lo]

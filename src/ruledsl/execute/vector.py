@@ -65,6 +65,11 @@ from .vec import (
     unify_strings,
 )
 
+SHORT_CIRCUIT_FROM = 2
+SHORT_CIRCUIT_ROWS = 4096
+"""The right operand of ``and``/``or`` is evaluated for the open rows alone when they are
+fewer than ``1 / SHORT_CIRCUIT_FROM`` of a frame of at least ``SHORT_CIRCUIT_ROWS`` rows
+(on a small frame, a second frame costs more than it saves)."""
 MAX_PAIRS = 200_000_000
 """Refuse to build a join larger than this (a rule that pairs every row with every row)."""
 
@@ -329,10 +334,23 @@ class Evaluator:
         return getattr(self, f"_fn_{func}")(args, expr, frame)
 
     def _logic(self, func: str, args: tuple[ir.Expr, ...], frame: Frame) -> Vec:
-        a, b = (self.ev(x, frame) for x in args)
-        a_true, b_true = a.true_mask(), b.true_mask()
+        """``and``/``or`` in three-valued logic. The right operand is evaluated only for the
+        rows the left one leaves open when they are few (:data:`SHORT_CIRCUIT_FROM`):
+        ``限定天数 不为空 且 …`` computes the rest for the rows with a limit alone."""
+        a = self.ev(args[0], frame)
+        a_true = a.true_mask()
         a_false = a.valid_mask() & ~a.values.astype(bool)
-        b_false = b.valid_mask() & ~b.values.astype(bool)
+        open_rows = np.flatnonzero(~(a_false if func == "and" else a_true))
+        if frame.n >= SHORT_CIRCUIT_ROWS and len(open_rows) * SHORT_CIRCUIT_FROM < frame.n:
+            part = self.ev(args[1], frame.select(open_rows))
+            b_true = np.zeros(frame.n, dtype=bool)
+            b_false = np.zeros(frame.n, dtype=bool)
+            b_true[open_rows] = part.true_mask()
+            b_false[open_rows] = part.valid_mask() & ~part.values.astype(bool)
+        else:
+            b = self.ev(args[1], frame)
+            b_true = b.true_mask()
+            b_false = b.valid_mask() & ~b.values.astype(bool)
         if func == "and":
             value, known = a_true & b_true, (a_true & b_true) | a_false | b_false
         else:
