@@ -315,6 +315,9 @@ def intern(node: Expr, forms: dict[Expr, Expr]) -> Expr:
         >>> intern(a, forms) is intern(b, forms) is a
         True
     """
+    hit = forms.get(node)
+    if hit is not None:  # (its sub-expressions are interned already)
+        return hit
     node = rebuild(node, lambda sub: intern(sub, forms))
     return forms.setdefault(node, node)
 
