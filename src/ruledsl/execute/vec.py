@@ -418,7 +418,11 @@ def _encode_by_hashing(values: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
     raw = np.concatenate([np.asarray(p.indices.fill_null(-1) if p.indices.null_count
                                      else p.indices) for p in parts]).astype(np.int64) \
         if parts else np.zeros(0, dtype=np.int64)
-    if len(dictionary):
+    if strictly_increasing(dictionary):
+        # values first seen in order (a sorted key column read first, as visit ids in
+        # the visit table): the codes are already ranks, no sort and no gather
+        codes = raw
+    elif len(dictionary):
         order = np.asarray(pc.sort_indices(dictionary))
         rank = np.empty(len(order) + 1, dtype=np.int64)
         rank[order] = np.arange(len(order))
