@@ -121,13 +121,14 @@ def assert_agree(book: Rulebook, claims: Mapping[str, pa.Table], kb: Mapping[str
 
 @contextlib.contextmanager
 def freeing_shared_results() -> Iterator[None]:
-    """Run plans as on a big batch: each shared result freed after the last rule using it."""
-    saved = compiled.FREE_SHARED_FROM_ROWS
-    compiled.FREE_SHARED_FROM_ROWS = 0
+    """Run plans as on a big batch: the strings encoded before the cancelled rows are
+    dropped, and each shared result freed after the last rule using it."""
+    saved = compiled.FREE_SHARED_FROM_ROWS, compiled.ENCODE_FIRST_FROM_ROWS
+    compiled.FREE_SHARED_FROM_ROWS = compiled.ENCODE_FIRST_FROM_ROWS = 0
     try:
         yield
     finally:
-        compiled.FREE_SHARED_FROM_ROWS = saved
+        compiled.FREE_SHARED_FROM_ROWS, compiled.ENCODE_FIRST_FROM_ROWS = saved
 
 
 @contextlib.contextmanager

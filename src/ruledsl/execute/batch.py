@@ -12,7 +12,7 @@ or ``visit.los_days``) are shared by every rule through the evaluator's
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP
 from .scalar import normalize_code
-from .vec import Vec, encode_in_domain, encode_shared, lexsort
+from .vec import Vec, dictionary_columns, encode_in_domain, encode_shared, lexsort
 
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
 
@@ -240,6 +240,41 @@ def is_key_of_all(column: str, tables: Iterable[str]) -> bool:
     they are encoded by sorting rather than hashing)."""
     names = list(tables)
     return bool(names) and all(SCHEMA.tables[n].key == (column,) for n in names)
+
+
+def encode_string_columns(
+    claims: Mapping[str, pa.Table], kb: Mapping[str, pa.Table],
+    map_: Callable[[Callable[[str], Any], Sequence[str]], Iterable[Any]] = map,
+) -> tuple[dict[str, pa.Table], dict[str, pa.Array]]:
+    """Every string column of ``claims`` as a dictionary column over one sorted dictionary
+    per column name, holding the values of that name in the claims and the knowledge base
+    (:func:`~ruledsl.execute.vec.dictionary_columns`); also the dictionaries by name (the
+    ``domains`` of :class:`Batch`). Dropping the cancelled rows, or cutting the tables into
+    buckets, then copies integers instead of strings. ``map_`` may run the names on a pool.
+    """
+    def holding(tables: Mapping[str, pa.Table], column: str) -> list[str]:
+        return [n for n in tables_with_string_column(column)
+                if n in tables and column in tables[n].column_names]
+
+    names = {c for t in claims.values() for c in t.column_names}
+    holders = {c: held for c in sorted(names) if (held := holding(claims, c))}
+
+    def encode(column: str) -> tuple[str, pa.Array, list[pa.Array]]:
+        in_kb = holding(kb, column)
+        arrays = [claims[n].column(column) for n in holders[column]]
+        arrays += [kb[n].column(column) for n in in_kb]
+        domain, encoded = dictionary_columns(
+            arrays, is_key_of_all(column, [*holders[column], *in_kb]))
+        return column, domain, encoded[:len(holders[column])]
+
+    domains: dict[str, pa.Array] = {}
+    tables = dict(claims)
+    for column, domain, encoded in map_(encode, sorted(holders)):
+        domains[column] = domain
+        for name, array in zip(holders[column], encoded, strict=True):
+            table = tables[name]
+            tables[name] = table.set_column(table.column_names.index(column), column, array)
+    return tables, domains
 
 
 class Batch:

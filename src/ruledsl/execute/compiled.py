@@ -35,7 +35,7 @@ from ..diagnostics.model import Diagnostic
 from ..errors import DataError
 from ..schema import SCHEMA
 from ..types import DATE, RowType
-from .batch import Batch, KnowledgeBase
+from .batch import Batch, KnowledgeBase, encode_string_columns
 from .frames import Frame, GroupContext
 from .reduce import collect_distinct_strings
 from .shared import IdentityMemo, SharedStore, plan_lifetimes
@@ -87,6 +87,10 @@ def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = ()) ->
 
 FREE_SHARED_FROM_ROWS = 100_000
 """Batches of at least this many rows (all tables) free shared results early."""
+ENCODE_FIRST_FROM_ROWS = 100_000
+"""Claims of at least this many rows have their strings encoded before hygiene (a small
+batch encodes each column when a rule first reads it, and reuses the knowledge base's own
+encodings)."""
 
 
 class CompiledRulebook:
@@ -169,8 +173,14 @@ class CompiledRulebook:
         if validated and not isinstance(claims, str | Path) and not isinstance(kb, str | Path):
             batch = Batch(dict(claims), self._knowledge_base(kb, validated=True), domains)
         else:
-            batch = Batch(read_tables(claims, "claims", self.rules),
-                          self._knowledge_base(kb))
+            tables = read_tables(claims, "claims", self.rules)
+            base = self._knowledge_base(kb)
+            domains = None
+            if sum(t.num_rows for t in tables.values()) >= ENCODE_FIRST_FROM_ROWS:
+                # strings encoded before the cancelled rows are dropped: dropping them then
+                # copies integers, not strings (10M lines: 5.6 s, mostly fresh pages)
+                tables, domains = encode_string_columns(tables, base.tables)
+            batch = Batch(tables, base, domains)
         # a run's parameters apply over the plan's own (compile-time) values, never reset them
         values = self.rulebook.param_values(params, base=self.params)
         # a big batch frees each shared result after its last rule; a small one keeps them

@@ -54,15 +54,10 @@ import pyarrow as pa
 from .. import ir
 from ..check.model import ParamInfo
 from ..errors import ExecutionError, RuleDslError
-from ..execute.batch import (
-    columns_to_load,
-    is_key_of_all,
-    tables_with_string_column,
-)
+from ..execute.batch import columns_to_load, encode_string_columns
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
 from ..execute.memory import freeze_long_lived, release_freed_memory, thaw_long_lived
 from ..execute.output import empty_violations
-from ..execute.vec import dictionary_columns
 from ..schema import SCHEMA
 from .buckets import Buckets, Dataset, TableKeys, is_dataset, split_memory, table_keys
 from .merge import MergedViolations, SpilledRun, spill_result
@@ -193,43 +188,20 @@ class MemorySource:
     def encode_strings(self, kb: Mapping[str, pa.Table],
                        map_: Callable[[Callable[[str], Any], Sequence[str]], Iterable[Any]] = map,
                        ) -> None:
-        """Encode every string column once, before the batch is split: as dictionary
-        columns over one sorted dictionary per column name, holding the values of the claims
-        and the knowledge base (``map_`` may run the names on a pool). Buckets are then cut
-        without copying strings, key columns are hashed through the dictionary, and each job
-        reads the codes instead of encoding its bucket's strings again. For jobs in this
-        process only: a bucket sent to another process would carry the whole dictionary."""
+        """Encode every string column once, before the batch is split
+        (:func:`~ruledsl.execute.batch.encode_string_columns`; ``map_`` may run the column
+        names on a pool): buckets are then cut without copying strings, key columns are
+        hashed through the dictionary, and each job reads the codes instead of encoding its
+        bucket's strings again. For jobs in this process only: a bucket sent to another
+        process would carry the whole dictionary."""
         if self.domains is not None:
             return
         source = self._unclean if self._unclean is not None else self._claims
-        names = {c for t in source.values() for c in t.column_names}
-
-        def holding(tables: Mapping[str, pa.Table], column: str) -> list[str]:
-            return [n for n in tables_with_string_column(column)
-                    if n in tables and column in tables[n].column_names]
-
-        holders = {c: held for c in sorted(names) if (held := holding(source, c))}
-
-        def encode(column: str) -> tuple[str, pa.Array, list[pa.Array]]:
-            in_kb = holding(kb, column)
-            arrays = [source[n].column(column) for n in holders[column]]
-            arrays += [kb[n].column(column) for n in in_kb]
-            domain, encoded = dictionary_columns(
-                arrays, is_key_of_all(column, [*holders[column], *in_kb]))
-            return column, domain, encoded[:len(holders[column])]
-
-        domains: dict[str, pa.Array] = {}
-        tables = dict(source)
-        for column, domain, encoded in map_(encode, sorted(holders)):
-            domains[column] = domain
-            for name, array in zip(holders[column], encoded, strict=True):
-                table = tables[name]
-                tables[name] = table.set_column(table.column_names.index(column), column, array)
+        tables, self.domains = encode_string_columns(source, kb, map_)
         if self._unclean is not None:
             self._unclean = tables
         else:
             self._claims = tables
-        self.domains = domains
         self._apply_hygiene(map_)  # now
 
     @property
