@@ -121,3 +121,22 @@ def test_a_kept_knowledge_base_gives_the_same_code_sets_and_names_call_after_cal
         assert out.equals(interpret(book, claims(codes), kb)), codes
         fired.append([(f["feedetl_sn"], f["message"]) for f in out.to_pylist()])
     assert fired == [[("F0", "S1"), ("F1", "S2")], [("F1", "S2")], [], fired[0]]
+
+
+def test_a_join_for_few_rows_on_integers_too_far_apart_for_a_bitmap(monkeypatch) -> None:
+    """The semi-join for few rows (forced here: it starts at 16k rows) finds the rows keyed
+    like the outer ones by search when the key's span is too wide for a bitmap."""
+    from ruledsl.execute import join
+
+    monkeypatch.setattr(join, "RESTRICT_FROM", 1)
+    monkeypatch.setattr(join, "RESTRICT_ROWS", 0)
+    visit = {"mdtrt_id": ["V1", "V22", "V333"], "psn_no": ["P1", "P1", "P1"]}
+    diagnosis = {"mdtrt_id": ["V1", "V1", "V22", "V22", "V333"],  # more rows than visits
+                 "diag_srt_no": [1_000_000_000, 1, 5, 1_500_000_000, 7],
+                 "diag_code": ["A00", "B00", "C00", "D00", "E00"]}
+    book = load_text('规则 R-1 "r" { 类别 临床诊断类 结果类型 可疑 环节 事后 层级 就诊\n'
+                     '对每条 就诊 V 当 存在(诊断 d 满足 d.diag_srt_no = 长度(V.就诊ID) * 500000000)\n}')
+    claims = {"visit": make_table("visit", visit), "diagnosis": make_table("diagnosis", diagnosis)}
+    out = book.compile().run(claims, {})
+    assert out.equals(interpret(book, claims, {}))
+    assert [f["mdtrt_id"] for f in out.to_pylist()] == ["V1", "V22"]
