@@ -332,7 +332,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis,
         assert outer is not None
         cand = _rows_keyed_like(ev, var, table, plan, *outer)
         for cond in plan.inner:
-            cand = cand[rows_eval(ev, cond, var, table, cand).true_mask()]
+            cand = cand[_rows_eval(ev, cond, var, table, cand).true_mask()]
     elif plan.inner:
         mask = np.ones(data.n, dtype=bool)
         for cond in plan.inner:
@@ -364,7 +364,7 @@ def _rows_keyed_like(ev: Evaluator, var: str, table: str, plan: Analysis, frame:
     return np.flatnonzero(keep)
 
 
-def rows_eval(ev: Evaluator, expr: ir.Expr, var: str, table: str, rows: np.ndarray) -> Any:
+def _rows_eval(ev: Evaluator, expr: ir.Expr, var: str, table: str, rows: np.ndarray) -> Any:
     """An expression about one row ``var`` of ``table``, for its ``rows``: taken from the
     whole table's value when the table is small, that value is computed already or
     ``rows`` are many of its rows (:meth:`~ruledsl.execute.vector.Evaluator.lifted`), else
@@ -683,15 +683,15 @@ def _fast(ev: Evaluator, agg: ir.Agg, frame: Frame, table: str, plan: Analysis, 
         data = ev.batch.table(table)
         value = None
         if agg.value is not None:
-            value = rows_eval(ev, agg.value, agg.var, table, m.rows)
+            value = _rows_eval(ev, agg.value, agg.var, table, m.rows)
         elif agg.func in ("first", "last"):
             value = Vec(m.rows, None, RowType(table))
-        order = [(rows_eval(ev, k, agg.var, table, m.rows), d) for k, d in agg.order]
+        order = [(_rows_eval(ev, k, agg.var, table, m.rows), d) for k, d in agg.order]
         rank, _ = data.order()
         per_key = reduce(agg.func, m.codes, m.n_codes + 1, value, order, rank[m.rows], agg.dtype)
         return per_key.take(np.where(m.outer_codes >= 0, m.outer_codes, m.n_codes))
     if agg.func == "sum" and agg.value is not None:
-        value = rows_eval(ev, agg.value, agg.var, table, m.rows)
+        value = _rows_eval(ev, agg.value, agg.var, table, m.rows)
         v = np.where(value.valid_mask(), value.values, 0).astype(np.float64)
         prefix = np.concatenate([[0.0], np.cumsum(v)])
         sums = prefix[m.hi] - prefix[m.lo]
