@@ -67,6 +67,10 @@ class Vec:
         values = self.values.astype(bool, copy=False)
         return values if self.valid is None else values & self.valid
 
+    def false_mask(self) -> np.ndarray:
+        """Where the value is FALSE (valid and false)."""
+        return self.valid_mask() & ~self.values.astype(bool, copy=False)
+
     @staticmethod
     def from_strings(array: pa.Array | pa.ChunkedArray) -> Vec:
         """Encode strings against their own sorted dictionary."""

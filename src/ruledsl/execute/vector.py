@@ -338,19 +338,16 @@ class Evaluator:
         rows the left one leaves open when they are few (:data:`SHORT_CIRCUIT_FROM`):
         ``限定天数 不为空 且 …`` computes the rest for the rows with a limit alone."""
         a = self.ev(args[0], frame)
-        a_true = a.true_mask()
-        a_false = a.valid_mask() & ~a.values.astype(bool)
+        a_true, a_false = a.true_mask(), a.false_mask()
         open_rows = np.flatnonzero(~(a_false if func == "and" else a_true))
         if frame.n >= SHORT_CIRCUIT_ROWS and len(open_rows) * SHORT_CIRCUIT_FROM < frame.n:
             part = self.ev(args[1], frame.select(open_rows))
             b_true = np.zeros(frame.n, dtype=bool)
             b_false = np.zeros(frame.n, dtype=bool)
-            b_true[open_rows] = part.true_mask()
-            b_false[open_rows] = part.valid_mask() & ~part.values.astype(bool)
+            b_true[open_rows], b_false[open_rows] = part.true_mask(), part.false_mask()
         else:
             b = self.ev(args[1], frame)
-            b_true = b.true_mask()
-            b_false = b.valid_mask() & ~b.values.astype(bool)
+            b_true, b_false = b.true_mask(), b.false_mask()
         if func == "and":
             value, known = a_true & b_true, (a_true & b_true) | a_false | b_false
         else:
@@ -521,10 +518,11 @@ class Evaluator:
         if len(low) == 0:
             return Vec(np.zeros(0, bool), None, BOOL)
         # a range written in the rule is one "code set" row (its bounds are constants)
-        bounds = [normalize_code(v.dictionary[int(v.values[0])].as_py())
-                  if v.dictionary is not None and v.valid_mask()[0] else None for v in (low, high)]
-        ranges = {"$range": ((bounds[0], bounds[1]),)} if None not in bounds else {}
-        return code_membership(operand, const_set, ranges)  # type: ignore[arg-type]
+        first, last = (normalize_code(v.dictionary[int(v.values[0])].as_py())
+                       if v.dictionary is not None and v.valid_mask()[0] else None
+                       for v in (low, high))
+        ranges = {"$range": ((first, last),)} if first is not None and last is not None else {}
+        return code_membership(operand, const_set, ranges)
 
     # ---------------------------------------------------------- aggregates --
     def _ev_GroupAgg(self, expr: ir.GroupAgg, frame: Frame) -> Any:
@@ -797,9 +795,9 @@ def code_membership(operand: Vec, set_id: Vec,
         heads: dict[int, pa.Array] = {}
         inside = np.zeros(len(mine), dtype=bool)
         for low, high in bounds:
-            for width_ in (len(low), len(high)):
-                if width_ not in heads:
-                    heads[width_] = pc.utf8_slice_codeunits(codes, 0, width_)
+            for chars in (len(low), len(high)):
+                if chars not in heads:
+                    heads[chars] = pc.utf8_slice_codeunits(codes, 0, chars)
             ok = pc.and_(pc.greater_equal(heads[len(low)], low),
                          pc.less_equal(heads[len(high)], high))
             inside |= np.asarray(ok.fill_null(False))
