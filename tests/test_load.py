@@ -668,6 +668,28 @@ def test_hygiene(tmp_path: Path) -> None:
     assert again == report and all(side_by_side[t].equals(out[t]) for t in out)
 
 
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["S1", "S2", "S3", "S4"])), max_size=12),
+       st.lists(st.sampled_from(["S1", "S2", "S3", "S9"]), max_size=3), st.integers(0, 12))
+def test_hygiene_reads_an_encoded_settlement_id_like_its_text(
+        ids: list[str | None], cancelled: list[str], cut: int) -> None:
+    """A run that encoded its strings first hands hygiene dictionary columns (looked up
+    through the dictionary): the same rows are dropped as from plain text, whatever the
+    nulls, the chunks (each with its own dictionary) and the values never cancelled."""
+    settle_ids = sorted(set(cancelled) | {"S1", "S2", "S3", "S4"})
+    settle = pa.table({"setl_id": settle_ids,
+                       "vali_flag": ["0" if i in cancelled else "1" for i in settle_ids]})
+    plain = pa.table({"setl_id": pa.chunked_array([ids[:cut], ids[cut:]], pa.string()),
+                      "vali_flag": pa.array(["1"] * len(ids), pa.string())})
+    encoded = plain.set_column(0, "setl_id", pa.chunked_array(
+        [c.dictionary_encode() for c in plain["setl_id"].chunks]))
+    want, report = apply_hygiene({"settlement": settle, "fee": plain})
+    got, again = apply_hygiene({"settlement": settle, "fee": encoded})
+    assert again == report
+    assert got["fee"]["setl_id"].cast(pa.string()).to_pylist() == \
+        want["fee"]["setl_id"].to_pylist()
+    assert report.fee_of_cancelled_settlement == sum(i in cancelled for i in ids)
+
+
 def test_hygiene_without_settlements() -> None:
     fee = normalize_table("fee", typed_fee())
     out, report = apply_hygiene({"fee": fee})
