@@ -64,6 +64,7 @@ __all__ = [
     "MAX_PROBLEMS",
     "HygieneReport",
     "apply_hygiene",
+    "hygiene_keeps",
     "load_tables",
     "missing_tables",
     "normalize_table",
@@ -279,7 +280,18 @@ def apply_hygiene(
         >>> out["fee"].num_rows, out["settlement"].num_rows, report.total
         (1, 1, 3)
     """
+    keep, report = hygiene_keeps(tables)
     out = dict(tables)
+    for name, mask in keep.items():
+        out[name] = _filter(tables[name], mask, map_)
+    return out, report
+
+
+def hygiene_keeps(tables: Mapping[str, pa.Table]
+                  ) -> tuple[dict[str, pa.ChunkedArray], HygieneReport]:
+    """What :func:`apply_hygiene` keeps, without copying a table: a mask of the rows kept
+    for each table it drops rows from (tables it leaves whole are absent)."""
+    keep: dict[str, pa.ChunkedArray] = {}
     n_settle = n_fee = n_via = 0
     cancelled_ids: pa.Array | None = None
     settle = tables.get("settlement")
@@ -290,7 +302,7 @@ def apply_hygiene(
             cancelled_ids = pc.drop_null(pc.filter(settle["setl_id"], cancelled)).combine_chunks()
             if pa.types.is_dictionary(cancelled_ids.type):  # encoded once for a scaled run
                 cancelled_ids = cancelled_ids.dictionary_decode()
-            out["settlement"] = _filter(settle, pc.invert(cancelled), map_)
+            keep["settlement"] = pc.invert(cancelled)
     fee = tables.get("fee")
     if fee is not None:
         own = _is_zero_flag(fee["vali_flag"])
@@ -301,8 +313,8 @@ def apply_hygiene(
             n_via = _count_true(pc.and_(via, pc.invert(own)))
             drop = pc.or_(own, via)
         if n_fee or n_via:
-            out["fee"] = _filter(fee, pc.invert(drop), map_)
-    return out, HygieneReport(n_fee, n_settle, n_via)
+            keep["fee"] = pc.invert(drop)
+    return keep, HygieneReport(n_fee, n_settle, n_via)
 
 
 def _filter(table: pa.Table, keep: pa.ChunkedArray | pa.Array,

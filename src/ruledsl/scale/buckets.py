@@ -61,7 +61,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..data.load import apply_hygiene, load_tables, table_file, validate_table
+from ..data.load import load_tables, table_file, validate_table
 from ..diagnostics.model import Diagnostic
 from ..errors import DataError, RuleDslError
 from ..execute.vec import distinct, lexsort, memory_key, search_sorted
@@ -486,21 +486,33 @@ class Buckets:
     """An in-memory claim batch split by one scheme; buckets are cut on demand.
 
     Args:
-        claims: Normalised claim tables, hygiene applied.
+        claims: Normalised claim tables, hygiene applied, or before hygiene with ``kept``.
         scheme: The partitioning.
         k: Number of buckets.
+        shared: Key hashes shared with the other partitionings (:func:`table_keys`, of
+            ``linked`` when given).
+        kept: Per table, the rows of ``claims`` hygiene keeps (increasing; tables it
+            leaves whole are absent): the other rows are in no bucket, so that hygiene
+            copies no column (:func:`kept_rows`).
+        linked: The tables the split reads (default ``claims``): with ``kept``, the
+            linked columns at the kept rows (:func:`linked_columns`).
     """
 
     def __init__(self, claims: Mapping[str, pa.Table], scheme: Scheme, k: int,
-                 shared: Mapping[str, TableKeys] | None = None) -> None:
+                 shared: Mapping[str, TableKeys] | None = None,
+                 kept: Mapping[str, np.ndarray] | None = None,
+                 linked: Mapping[str, pa.Table] | None = None) -> None:
         self.claims = dict(claims)
         self.scheme = scheme
         self.k = k
+        self.kept = dict(kept or {})
         self._layout: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, bucket in assign(claims, scheme, k, shared).items():
+        for name, bucket in assign(linked if linked is not None else claims, scheme, k,
+                                   shared).items():
             order = lexsort([bucket])
             offsets = np.searchsorted(bucket[order], np.arange(k + 1))
-            self._layout[name] = (order, offsets)
+            rows = self.kept.get(name)
+            self._layout[name] = (order if rows is None else rows[order], offsets)
 
     def rows(self, k: int, tables: Iterable[str]) -> int:
         """Rows of bucket ``k`` in the partitioned tables among ``tables``."""
@@ -519,12 +531,32 @@ class Buckets:
                 table = table.select(list(columns[name]))
             layout = self._layout.get(name)
             if layout is None:
-                out[name] = table
+                out[name] = kept_rows(table, self.kept.get(name))
             else:
                 order, offsets = layout
                 idx = order[offsets[k]:offsets[k + 1]]
                 out[name] = table.take(pa.array(idx, pa.int64()))
         return out
+
+
+def kept_rows(table: pa.Table, rows: np.ndarray | None) -> pa.Table:
+    """``table`` at ``rows`` (increasing), or whole when ``rows`` is None."""
+    return table if rows is None else table.take(pa.array(rows, pa.int64()))
+
+
+def linked_columns(claims: Mapping[str, pa.Table], kept: Mapping[str, np.ndarray]
+                   ) -> dict[str, pa.Table]:
+    """What a split of ``claims`` reads, at the rows hygiene keeps (``kept``): the
+    columns any partitioning links of a table with dropped rows (integer codes once
+    the strings are encoded), the other tables as they are."""
+    out = dict(claims)
+    for name, rows in kept.items():
+        if name in claims:
+            table = claims[name]
+            linked = {c for s in SCHEMES.values() for c, _, _ in s.columns(name)}
+            out[name] = kept_rows(table.select([c for c in table.column_names if c in linked]),
+                                  rows)
+    return out
 
 
 # ----------------------------------------------------------------- dataset --
@@ -837,14 +869,4 @@ def write_dataset(claims: str | os.PathLike[str], out: str | os.PathLike[str],
     return manifest
 
 
-def split_memory(claims: Mapping[str, pa.Table], map_: Callable[..., Iterable[Any]] = map
-                 ) -> tuple[dict[str, pa.Table], dict[str, int]]:
-    """Hygiene applied to a normalised in-memory batch (before splitting), with counts
-    (``map_``: see :func:`~ruledsl.data.load.apply_hygiene`)."""
-    out, report = apply_hygiene(dict(claims), map_)
-    return out, {"fee_cancelled": report.fee_cancelled,
-                 "settlement_cancelled": report.settlement_cancelled,
-                 "fee_of_cancelled_settlement": report.fee_of_cancelled_settlement}
-
-
-__all__ += ["PERSON", "bucket_file", "split_memory"]
+__all__ += ["PERSON", "bucket_file", "kept_rows", "linked_columns"]

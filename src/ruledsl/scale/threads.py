@@ -53,13 +53,22 @@ import pyarrow as pa
 
 from .. import ir
 from ..check.model import ParamInfo
+from ..data.load import hygiene_keeps
 from ..errors import ExecutionError, RuleDslError
 from ..execute.batch import columns_to_load, encode_string_columns
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
 from ..execute.memory import freeze_long_lived, release_freed_memory, thaw_long_lived
 from ..execute.output import empty_violations
 from ..schema import SCHEMA
-from .buckets import Buckets, Dataset, TableKeys, is_dataset, split_memory, table_keys
+from .buckets import (
+    Buckets,
+    Dataset,
+    TableKeys,
+    is_dataset,
+    kept_rows,
+    linked_columns,
+    table_keys,
+)
 from .merge import MergedViolations, SpilledRun, spill_result
 from .partition import KEYS, SCHEMES, PartitionPlan, global_name, plan_partitions, with_globals
 
@@ -160,30 +169,36 @@ class MemorySource:
     kind = "memory"
 
     def __init__(self, claims: Mapping[str, pa.Table], k: int) -> None:
-        self._unclean: dict[str, pa.Table] | None = dict(claims)
-        """The claims before hygiene, until :attr:`claims` is first read (encoding the
-        strings first makes dropping the cancelled rows copy integers, not strings)."""
-        self._claims: dict[str, pa.Table] = {}
+        self._tables: dict[str, pa.Table] = dict(claims)
+        """The claim tables as given (their strings encoded once :meth:`encode_strings` has
+        run); hygiene never copies them: buckets leave the cancelled rows out."""
+        self._kept: dict[str, np.ndarray] | None = None
+        """Per table with cancelled rows, the rows hygiene keeps (once worked out)."""
+        self._linked: dict[str, pa.Table] = {}
+        """What the splits read: the linked columns at the kept rows."""
         self.hygiene: dict[str, int] = {}
         self.k = k
         self.schemes = tuple(SCHEMES)
         self._split: dict[str, Buckets] = {}
         self._locks = {name: threading.Lock() for name in self.schemes}
         """One per partitioning: two threads can split by two partitionings at once."""
+        self._hygiene_lock = threading.Lock()
         self.domains: dict[str, pa.Array] | None = None
         """Column name → sorted dictionary, once :meth:`encode_strings` has run."""
 
-    @property
-    def claims(self) -> dict[str, pa.Table]:
-        """The claim tables, hygiene applied (contract §2)."""
-        self._apply_hygiene()
-        return self._claims
-
-    def _apply_hygiene(self, map_: Callable[..., Iterable[Any]] = map) -> None:
-        """Drop the cancelled rows, once (``map_``: filter columns side by side)."""
-        if self._unclean is not None:
-            self._claims, self.hygiene = split_memory(self._unclean, map_)
-            self._unclean = None
+    def _apply_hygiene(self) -> dict[str, np.ndarray]:
+        """The rows hygiene keeps (contract §2), worked out once; no table is copied."""
+        with self._hygiene_lock:
+            if self._kept is None:
+                keep, report = hygiene_keeps(self._tables)
+                kept = {name: np.flatnonzero(np.asarray(mask.combine_chunks() if isinstance(
+                    mask, pa.ChunkedArray) else mask, dtype=bool)) for name, mask in keep.items()}
+                self._linked = linked_columns(self._tables, kept)
+                self.hygiene = {"fee_cancelled": report.fee_cancelled,
+                                "settlement_cancelled": report.settlement_cancelled,
+                                "fee_of_cancelled_settlement": report.fee_of_cancelled_settlement}
+                self._kept = kept
+            return self._kept
 
     def encode_strings(self, kb: Mapping[str, pa.Table],
                        map_: Callable[[Callable[[str], Any], Sequence[str]], Iterable[Any]] = map,
@@ -196,32 +211,31 @@ class MemorySource:
         process would carry the whole dictionary."""
         if self.domains is not None:
             return
-        source = self._unclean if self._unclean is not None else self._claims
-        tables, self.domains = encode_string_columns(source, kb, map_)
-        if self._unclean is not None:
-            self._unclean = tables
-        else:
-            self._claims = tables
-        self._apply_hygiene(map_)  # now
+        self._tables, self.domains = encode_string_columns(self._tables, kb, map_)
+        with self._hygiene_lock:  # (splits made before read the strings: made again)
+            self._kept, self._split = None, {}
+        self._apply_hygiene()  # now
 
     @property
     def tables(self) -> tuple[str, ...]:
-        return tuple(self._unclean if self._unclean is not None else self._claims)
+        return tuple(self._tables)
 
     def buckets(self, scheme: str, shared: Mapping[str, TableKeys] | None = None) -> Buckets:
         """The batch split by ``scheme`` (computed once, on first use); ``shared``: key
         hashes shared with the other partitionings split at the same time."""
+        kept = self._apply_hygiene()
         with self._locks[scheme]:
             split = self._split.get(scheme)
             if split is None:
-                split = self._split[scheme] = Buckets(self.claims, SCHEMES[scheme], self.k,
-                                                      shared)
+                split = self._split[scheme] = Buckets(self._tables, SCHEMES[scheme], self.k,
+                                                      shared, kept, self._linked)
             return split
 
     def split(self, schemes: Sequence[str], pool: ThreadPoolExecutor) -> None:
         """Split by ``schemes`` side by side on ``pool``, hashing each key column once
         (persons and institutions both link visits and settlements)."""
-        shared = table_keys(self.claims)  # (hygiene, if not yet, in this thread)
+        self._apply_hygiene()
+        shared = table_keys(self._linked)
         list(pool.map(lambda scheme: self.buckets(scheme, shared), schemes))
 
     def rows(self, scheme: str, k: int, tables: Iterable[str]) -> int:
@@ -231,19 +245,20 @@ class MemorySource:
         split = self.buckets(scheme)
         total = 0
         for name in tables:
-            if name in self.claims and name in SCHEMES[scheme].partitioned:
-                n = self.claims[name].num_rows
-                total += self.claims[name].nbytes * split.rows(k, [name]) // max(n, 1)
+            if name in self._tables and name in SCHEMES[scheme].partitioned:
+                n = self._tables[name].num_rows
+                total += self._tables[name].nbytes * split.rows(k, [name]) // max(n, 1)
         return total
 
     def whole_nbytes(self, tables: Iterable[str]) -> int:
-        return sum(self.claims[t].nbytes for t in tables if t in self.claims)
+        return sum(self._tables[t].nbytes for t in tables if t in self._tables)
 
     def load(self, job: Job) -> dict[str, pa.Table]:
         columns = dict(job.columns)
         if job.scheme == WHOLE:
-            return {t: self.claims[t].select(list(columns[t])) for t in job.tables
-                    if t in self.claims}
+            kept = self._apply_hygiene()
+            return {t: kept_rows(self._tables[t].select(list(columns[t])), kept.get(t))
+                    for t in job.tables if t in self._tables}
         return self.buckets(job.scheme).bucket(job.bucket, job.tables, columns)
 
 
