@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -32,7 +33,7 @@ from ruledsl.errors import RuleDslError
 from ruledsl.execute.output import concat_and_sort
 from ruledsl.rulebook import Rulebook, load_rulebook, load_text
 from ruledsl.scale import merge
-from ruledsl.scale.buckets import Dataset, assign, bucket_file, write_dataset
+from ruledsl.scale.buckets import Dataset, _layout, assign, bucket_file, write_dataset
 from ruledsl.scale.merge import MergedViolations, spill_result
 from ruledsl.scale.partition import (
     DOCTOR,
@@ -248,6 +249,16 @@ def test_buckets_hold_every_kept_row_once_and_no_cancelled_one(
                 assert rows(together) == rows(table), (scheme.name, name)
             else:
                 assert all(rows(b[name]) == rows(table) for b in buckets), (scheme.name, name)
+
+
+@given(st.integers(1, 300).flatmap(lambda k: st.tuples(st.just(k), st.lists(
+    st.integers(0, k - 1), max_size=400))))
+def test_bucket_layout_keeps_row_order_within_a_bucket(case: tuple[int, list[int]]) -> None:
+    k, buckets = case
+    bucket = np.array(buckets, dtype=np.int32)
+    order, offsets = _layout(bucket, k)
+    assert order.tolist() == np.lexsort([bucket]).tolist()  # stable: row order kept
+    assert offsets.tolist() == np.searchsorted(bucket[order], np.arange(k + 1)).tolist()
 
 
 # --------------------------------------------------------------- the runs --

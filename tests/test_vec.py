@@ -13,10 +13,13 @@ from hypothesis.extra.numpy import arrays
 
 from ruledsl.execute import vec
 
-# small spans take the presence-table path, wide ones numpy's sort
+# small spans take the presence-table path, wide ones one sort of (value, position) packed
+# in an int64, the widest numpy's sort
 _INTS = st.one_of(
     arrays(np.int64, st.integers(0, 300), elements=st.integers(-50, 50)),
     arrays(np.int64, st.integers(0, 300), elements=st.integers(-(2**62), 2**62)),
+    arrays(np.int64, st.integers(0, 300), elements=st.integers(-(2**40), 2**40)),
+    arrays(np.uint64, st.integers(0, 50), elements=st.integers(2**63, 2**63 + 2**40)),
     arrays(np.uint8, st.integers(0, 50)),
     arrays(np.int32, st.integers(0, 50), elements=st.integers(0, 200_000)),
     arrays(np.uint64, st.integers(0, 50), elements=st.integers(2**64 - 100, 2**64 - 1)),

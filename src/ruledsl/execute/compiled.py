@@ -267,6 +267,7 @@ def group_frame(ev: Evaluator, members: Frame, rule: CheckedRule) -> Frame:
     """One row per group of ``members``; member variables bound to each group's first member."""
     assert rule.group_keys is not None
     code = np.zeros(members.n, dtype=np.int64)
+    size = 1  # codes are below it
     for key in rule.group_keys:
         vec = ev.ev(key, members)
         valid = vec.valid_mask()
@@ -275,7 +276,13 @@ def group_frame(ev: Evaluator, members: Frame, rule: CheckedRule) -> Frame:
             values = values.astype(np.float64)
         _, inverse = factorize(values)
         part = np.where(valid, inverse + 1, 0)  # null is its own group value
-        _, code = factorize(code * (int(part.max(initial=0)) + 1) + part)
+        width = int(part.max(initial=0)) + 1
+        if size * width >= 1 << 62:  # (the keys so far made dense first)
+            _, code = factorize(code)
+            size = int(code.max(initial=-1)) + 1
+        code = code * width + part
+        size *= width
+    _, code = factorize(code)  # the groups numbered in key order
     n_groups = int(code.max()) + 1 if members.n else 0
     variables = tuple(var for var, _ in rule.bindings)
     rank = ev.member_rank(members, variables)

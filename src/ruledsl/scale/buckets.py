@@ -64,7 +64,7 @@ import pyarrow.parquet as pq
 from ..data.load import load_tables, table_file, validate_table
 from ..diagnostics.model import Diagnostic
 from ..errors import DataError, RuleDslError
-from ..execute.vec import distinct, lexsort, memory_key, search_sorted
+from ..execute.vec import distinct, memory_key, search_sorted
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from .partition import CLAIMS, PERSON, SCHEMES, Scheme
@@ -145,7 +145,7 @@ class HashedColumn:
     distinct: np.ndarray
     """The salted hash of each distinct value."""
     codes: np.ndarray
-    """Each row's index into :attr:`distinct` (0 where null)."""
+    """Each row's index into :attr:`distinct` (0 where null; an integer type, read only)."""
     valid: np.ndarray
     """Whether each row has a value."""
 
@@ -171,8 +171,11 @@ def hash_distinct(values: pa.Array | pa.ChunkedArray, namespace: str,
     if len(values) == 0:
         return HashedColumn(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool))
     encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
-    valid = np.asarray(encoded.indices.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    indices = encoded.indices
+    # (the indices as they are, int32: widening 17M visit ids' codes cost more than using them)
+    valid = np.asarray(indices.is_valid()) if indices.null_count \
+        else np.ones(len(indices), dtype=bool)
+    codes = np.asarray(indices.fill_null(0) if indices.null_count else indices)
     dictionary = encoded.dictionary
     if dictionary.type != pa.string():
         dictionary = dictionary.cast(pa.string())
@@ -509,8 +512,7 @@ class Buckets:
         self._layout: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, bucket in assign(linked if linked is not None else claims, scheme, k,
                                    shared).items():
-            order = lexsort([bucket])
-            offsets = np.searchsorted(bucket[order], np.arange(k + 1))
+            order, offsets = _layout(bucket, k)
             rows = self.kept.get(name)
             self._layout[name] = (order if rows is None else rows[order], offsets)
 
@@ -537,6 +539,17 @@ class Buckets:
                 idx = order[offsets[k]:offsets[k + 1]]
                 out[name] = table.take(pa.array(idx, pa.int64()))
         return out
+
+
+def _layout(bucket: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ordered by bucket (in row order within one) and where each bucket starts:
+    a radix sort of the bucket numbers (10M rows, 4 buckets: 0.07 s, against 0.1 s and an
+    int64 copy packed for :func:`~ruledsl.execute.vec.lexsort`)."""
+    small = bucket.astype(np.uint16) if k <= 1 << 16 else bucket
+    order = np.argsort(small, kind="stable")
+    offsets = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(np.bincount(small, minlength=k), out=offsets[1:])
+    return order, offsets
 
 
 def kept_rows(table: pa.Table, rows: np.ndarray | None) -> pa.Table:
@@ -836,8 +849,7 @@ def write_dataset(claims: str | os.PathLike[str], out: str | os.PathLike[str],
                     if name not in s.partitioned:
                         continue
                     bucket = _buckets_of(linkers[s.name], keys, s, buckets)
-                    idx = lexsort([bucket])
-                    bounds = np.searchsorted(bucket[idx], np.arange(buckets + 1))
+                    idx, bounds = _layout(bucket, buckets)
                     ordered = chunk.take(pa.array(idx, pa.int64()))
                     for k in np.flatnonzero(np.diff(bounds)):
                         part = ordered.slice(bounds[k], bounds[k + 1] - bounds[k])
