@@ -186,7 +186,7 @@ class MemorySource:
         self.domains: dict[str, pa.Array] | None = None
         """Column name → sorted dictionary, once :meth:`encode_strings` has run."""
 
-    def _apply_hygiene(self) -> dict[str, np.ndarray]:
+    def _hygiene_kept(self) -> dict[str, np.ndarray]:
         """The rows hygiene keeps (contract §2), worked out once; no table is copied."""
         with self._hygiene_lock:
             if self._kept is None:
@@ -194,9 +194,7 @@ class MemorySource:
                 kept = {name: np.flatnonzero(np.asarray(mask.combine_chunks() if isinstance(
                     mask, pa.ChunkedArray) else mask, dtype=bool)) for name, mask in keep.items()}
                 self._linked = linked_columns(self._tables, kept)
-                self.hygiene = {"fee_cancelled": report.fee_cancelled,
-                                "settlement_cancelled": report.settlement_cancelled,
-                                "fee_of_cancelled_settlement": report.fee_of_cancelled_settlement}
+                self.hygiene = attrs.asdict(report)
                 self._kept = kept
             return self._kept
 
@@ -214,7 +212,7 @@ class MemorySource:
         self._tables, self.domains = encode_string_columns(self._tables, kb, map_)
         with self._hygiene_lock:  # (splits made before read the strings: made again)
             self._kept, self._split = None, {}
-        self._apply_hygiene()  # now
+        self._hygiene_kept()  # now
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -223,7 +221,7 @@ class MemorySource:
     def buckets(self, scheme: str, shared: Mapping[str, TableKeys] | None = None) -> Buckets:
         """The batch split by ``scheme`` (computed once, on first use); ``shared``: key
         hashes shared with the other partitionings split at the same time."""
-        kept = self._apply_hygiene()
+        kept = self._hygiene_kept()
         with self._locks[scheme]:
             split = self._split.get(scheme)
             if split is None:
@@ -234,7 +232,7 @@ class MemorySource:
     def split(self, schemes: Sequence[str], pool: ThreadPoolExecutor) -> None:
         """Split by ``schemes`` side by side on ``pool``, hashing each key column once
         (persons and institutions both link visits and settlements)."""
-        self._apply_hygiene()
+        self._hygiene_kept()
         shared = table_keys(self._linked)
         list(pool.map(lambda scheme: self.buckets(scheme, shared), schemes))
 
@@ -256,7 +254,7 @@ class MemorySource:
     def load(self, job: Job) -> dict[str, pa.Table]:
         columns = dict(job.columns)
         if job.scheme == WHOLE:
-            kept = self._apply_hygiene()
+            kept = self._hygiene_kept()
             return {t: kept_rows(self._tables[t].select(list(columns[t])), kept.get(t))
                     for t in job.tables if t in self._tables}
         return self.buckets(job.scheme).bucket(job.bucket, job.tables, columns)
