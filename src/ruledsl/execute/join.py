@@ -432,6 +432,12 @@ def _build_index(ev: Evaluator, var: str, table: str, plan: Analysis, cand: np.n
     return index
 
 
+IN_ORDER_FROM = 8
+"""An index whose candidates all share one key and that has no range is read off the
+table's natural order when they are at least ``1 / IN_ORDER_FROM`` of its rows (fewer
+are sorted)."""
+
+
 def _sort_by_key_range_rank(data: Any, rows: np.ndarray, key: np.ndarray,
                             range_values: np.ndarray | None
                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -439,6 +445,16 @@ def _sort_by_key_range_rank(data: Any, rows: np.ndarray, key: np.ndarray,
     value, natural order). One sort of the three packed into one integer when they fit
     (the natural-order rank is distinct): the sorted rows are then read off the ranks
     and the keys off the packed values, with no gather by an order."""
+    if range_values is None and len(rows) * IN_ORDER_FROM >= data.n and not key.any():
+        # one block, ordered by rank alone (a rule's scope): the natural order's rows that
+        # are candidates, read off in one pass, with no sort (3M lines: 32 scopes over fee
+        # took 1.16 s to sort)
+        sorter = data.natural_sorter()
+        if len(rows) == data.n:
+            return sorter, key, None
+        member = np.zeros(data.n, dtype=bool)
+        member[rows] = True
+        return sorter[member[sorter]], key, None
     rank, _ = data.order()
     keys = [rank[rows], key] if range_values is None else [rank[rows], range_values, key]
     packed = sort_packed(keys) if len(rows) > 1 else None
