@@ -4,9 +4,9 @@
     python benchmarks/scaling.py [--lines 1M,3M,10M] [--threads 1] [--buckets 0] [--data DIR]
 
 Each size runs in a fresh subprocess (``throughput.py``'s ``plan`` worker: load the Parquet
-batch, then time ``compile().run_with_summary`` on the in-memory tables; with ``--threads N``
-N > 1 and ``--buckets B``, the plan over N x B person/institution/doctor buckets on N worker
-threads, as ``throughput.py`` measures it). Reported: wall
+batch, then time ``compile().run_with_summary`` on the in-memory tables; with ``--buckets B``,
+the plan over N x B person/institution/doctor buckets on ``--threads N`` worker threads, as
+``throughput.py`` measures it with N > 1; one thread too). Reported: wall
 seconds and CPU seconds of the run, both per million lines, peak RSS, the machine's load. The
 target is a cost per million lines flat within 1.3x from the smallest to the largest size.
 Results: ``benchmarks/results/scaling.json``.
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lines", default="1M,3M,10M")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--buckets", type=int, default=0,
-                    help="with N > 1 threads: run over N x this many buckets (0: one batch)")
+                    help="run over N x this many buckets on N threads (0: one batch)")
     ap.add_argument("--data", type=Path, default=C.DEFAULT_DATA)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=3600)
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         fee = C.dataset_rows(folder)["fee"]
         out = Path(args.data) / "out" / folder.name / f"scaling-plan-{args.threads}.parquet"
         spec: dict[str, object] = {"kind": "plan", "folder": str(folder), "out": str(out)}
-        if args.threads > 1 and args.buckets:
+        if args.buckets:
             spec.update(workers=args.threads, buckets=args.buckets * args.threads)
         r = C.run_worker(THROUGHPUT, spec, args.threads, args.timeout)
         r.update(size=text, fee_lines=fee)
@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                "loadavg_end": C.load_avg(),
                "command": "python benchmarks/scaling.py " + " ".join(argv or sys.argv[1:])}
     path = C.write_json("scaling.json", payload)
-    how = (f"{args.threads} threads over {args.threads} x {args.buckets} buckets"
-           if args.threads > 1 and args.buckets else f"one batch, {args.threads} thread(s)")
+    how = (f"{args.threads} thread(s) over {args.threads} x {args.buckets} buckets"
+           if args.buckets else f"one batch, {args.threads} thread(s)")
     print(f"\n== scaling, compiled 46-rule plan in memory, {how}, {meta['date']}")
     print(C.table(rows, ["size", "fee lines", "wall s", "wall s / M lines", "CPU s",
                          "CPU s / M lines", "peak RSS MiB", "load avg before"]))

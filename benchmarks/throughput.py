@@ -116,7 +116,7 @@ def worker(spec: dict[str, Any]) -> None:
             print(f"[progress] {done}/{total} {rule_id} rss={C.rss_now_mb():.0f}MiB",
                   file=sys.stderr, flush=True)
 
-        if spec.get("workers", 1) > 1:  # the plan on person/institution/doctor buckets, N threads
+        if spec.get("buckets"):  # the plan on person/institution/doctor buckets, N threads
             from ruledsl.scale.threads import run_scaled
 
             res["workers"], res["buckets"] = spec["workers"], spec["buckets"]
@@ -275,13 +275,16 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
         return C.run_worker(SCRIPT, dict(base, kind=kind, repeat=args.repeat, **extra), threads,
                             args.timeout)
 
+    def bucketed(threads: int) -> dict[str, int]:  # one thread: one batch
+        return {"workers": threads, "buckets": args.buckets * threads} if threads > 1 else {}
+
     print(f"[{lines_label}] {rows['fee']} fee lines, {folder}", flush=True)
     for th in args.threads:
         if "load" in parts:
             record(f"load/{th}t", work("load", th))
         if "plan" in parts:  # N > 1 threads: the plan over buckets on N worker threads
             record(f"plan/{th}t", work("plan", th, out=str(outdir / f"plan-{th}.parquet"),
-                                       workers=th, buckets=args.buckets * th))
+                                       **bucketed(th)))
         if "duckdb" in parts:
             record(f"duckdb/{th}t", work("duckdb", th, out=str(outdir / f"duckdb-{th}.parquet")))
         if "cli" in parts:
@@ -307,7 +310,7 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
 
             record(f"polars/{th}t", work("polars", th, out=str(outdir / f"polars-{th}.parquet")))
             record(f"ruledsl-polars-rules/{th}t",
-                   work("plan_subset", th, rules=PR.RULES, workers=th, buckets=args.buckets * th,
+                   work("plan_subset", th, rules=PR.RULES, **bucketed(th),
                         out=str(outdir / f"plan-subset-{th}.parquet")))
     th0 = args.threads[0]
     if "nosharing" in parts:
