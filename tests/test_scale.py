@@ -553,7 +553,13 @@ def test_cli_runs_big_claims_on_every_cpu_unless_told(tmp_path: Path, capsys: An
     assert (tmp_path / "auto.parquet").read_bytes() == (tmp_path / "one.parquet").read_bytes()
     assert main([*unquiet, "--workers", "1", "-o", str(tmp_path / "told.parquet")]) == 0
     assert main([*unquiet, "--buckets", "2", "-o", str(tmp_path / "k.parquet")]) == 0
-    assert "worker threads" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "worker threads" not in err and "one worker thread" not in err
+    # one CPU: big claims run bucket by bucket on one thread (less memory than one batch)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert main([*unquiet, "-o", str(tmp_path / "one-cpu.parquet")]) == 0
+    assert f"one worker thread over {cli.ONE_WORKER_BUCKETS} buckets" in capsys.readouterr().err
+    assert (tmp_path / "one-cpu.parquet").read_bytes() == (tmp_path / "one.parquet").read_bytes()
 
 
 def test_cli_reports_the_steps_before_the_jobs(tmp_path: Path, capsys: Any,
