@@ -568,7 +568,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--summary", metavar="JSON", help="write the per-rule summary as JSON")
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="run buckets of the batch on N workers (threads or Dask workers); "
-                        "default: one per CPU for claims of 16 MiB or more, else 1")
+                        "default: one per CPU for claims of 16 MiB or more (on one CPU, "
+                        "buckets on 1), else 1 (one batch)")
     p.add_argument("--engine", choices=["local", "threads", "dask"], default=None,
                    help="where buckets run (default: local for 1 worker, else threads)")
     p.add_argument("--scheduler", metavar="ADDRESS",
