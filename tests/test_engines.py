@@ -140,3 +140,21 @@ def test_a_join_for_few_rows_on_integers_too_far_apart_for_a_bitmap(monkeypatch)
     out = book.compile().run(claims, {})
     assert out.equals(interpret(book, claims, {}))
     assert [f["mdtrt_id"] for f in out.to_pylist()] == ["V1", "V22"]
+
+
+@pytest.mark.parametrize("prune", [True, False])
+def test_a_conjunction_decided_for_every_row_skips_the_rest(prune: bool) -> None:
+    """``L.数量 > 100`` is false on every line: the count's join index is never built (the
+    dry run that learns each shared result's users turns this off and builds it)."""
+    from ruledsl.execute.batch import Batch
+    from ruledsl.execute.compiled import run_rule
+    from ruledsl.execute.vector import Evaluator
+
+    body = "对每条 明细 L 当 L.数量 > 100 且 计数(明细 y 满足 y.人员编号 = L.人员编号) > 0"
+    assert both(body, fee=FEE) == []
+    book = load_text(f'规则 R-1 "r" {{ {HEAD}\n{body}\n}}')
+    ev = Evaluator(Batch({"fee": make_table("fee", FEE)}, {}), dict(book.param_values()))
+    ev.prune = prune
+    assert run_rule(ev, book.rules[0]).num_rows == 0
+    keyed_joins = [key for key in ev.shared if key[0] == "join" and key[1][2]]  # (by 人员编号)
+    assert len(keyed_joins) == (0 if prune else 1)

@@ -120,6 +120,7 @@ class CompiledRulebook:
         if not self._planned:
             self._planned = True
             empty = Evaluator(Batch({}, {}), dict(self.params))
+            empty.prune = False
 
             def dry_run(i: int, store: SharedStore) -> None:
                 empty.shared = store
@@ -259,6 +260,8 @@ def _filter(ev: Evaluator, frame: Frame, conds: list[ir.Expr]) -> Frame:
         return frame
     keep = np.ones(frame.n, dtype=bool)
     for cond in conds:
+        if ev.decided(keep):
+            break
         keep &= ev.ev(cond, frame).true_mask()
     return frame.subset(np.flatnonzero(keep))
 

@@ -332,10 +332,14 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis,
         assert outer is not None
         cand = _rows_keyed_like(ev, var, table, plan, *outer)
         for cond in plan.inner:
+            if ev.decided(cand):
+                break
             cand = cand[_rows_eval(ev, cond, var, table, cand).true_mask()]
     elif plan.inner:
         mask = np.ones(data.n, dtype=bool)
         for cond in plan.inner:
+            if ev.decided(mask):
+                break
             mask &= _inner_eval(ev, cond, var, table).true_mask()
         cand = np.flatnonzero(mask)
     else:
@@ -473,6 +477,10 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
     for cond in plan.outer:
         outer_ok &= ev.ev(cond, frame).true_mask()
     need = np.flatnonzero(outer_ok)
+    if ev.decided(need):  # no outer row can match: no index to build
+        empty = np.zeros(0, dtype=np.int64)
+        return Match(empty, np.zeros(frame.n, dtype=np.int64), np.zeros(frame.n, dtype=np.int64),
+                     empty, np.full(frame.n, -1, dtype=np.int64), 0)
     index = inner_index(ev, var, table, plan, (frame, need))
     out_codes = np.full(frame.n, -1, dtype=np.int64)
     own = _self_join_rows(frame, var, table, plan)
@@ -647,6 +655,8 @@ def pairs(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis, m: 
     if plan.residual:
         keep = np.ones(total, dtype=bool)
         for cond in plan.residual:
+            if ev.decided(keep):
+                break
             keep &= ev.ev(cond, child).true_mask()
             if not keep.all():
                 child = child.subset(np.flatnonzero(keep))

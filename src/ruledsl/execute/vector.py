@@ -173,6 +173,16 @@ class Evaluator:
         self.shared = shared if shared is not None else SharedStore()
         """Results over whole tables and join indexes, shared by the rules of a run."""
         self.table_frames: dict[tuple[str, str], Frame] = {}
+        self.prune = True
+        """Skip what cannot change a result: the rest of a conjunction once no row is left
+        open. Off in the dry run that learns each shared result's users (over an empty
+        batch every path must still be taken)."""
+
+    def decided(self, open_rows: np.ndarray) -> bool:
+        """Whether no row is left open (``open_rows``: a mask or row indexes) and the rest of a
+        conjunction may be skipped."""
+        return self.prune and not open_rows.any() if open_rows.dtype == bool \
+            else self.prune and not len(open_rows)
 
     # ------------------------------------------------------------- frames --
     def table_frame(self, table: str, var: str) -> Frame:
@@ -340,6 +350,8 @@ class Evaluator:
         a = self.ev(args[0], frame)
         a_true, a_false = a.true_mask(), a.false_mask()
         open_rows = np.flatnonzero(~(a_false if func == "and" else a_true))
+        if self.decided(open_rows):  # (a small frame's left operand often decides every row)
+            return Vec(a_true.copy(), None, BOOL)
         if frame.n >= SHORT_CIRCUIT_ROWS and len(open_rows) * SHORT_CIRCUIT_FROM < frame.n:
             part = self.ev(args[1], frame.select(open_rows))
             b_true = np.zeros(frame.n, dtype=bool)
