@@ -36,6 +36,8 @@ class TableData:
         self.batch = batch
         self.name = name
         self.arrow = table
+        self.column_names = frozenset(table.column_names)
+        """The columns the table holds (a set: Arrow builds its list of names each call)."""
         self.n = table.num_rows
         self.schema = SCHEMA.tables[name]
         self._columns: dict[str, Vec] = {}
@@ -47,7 +49,7 @@ class TableData:
         """The column ``name`` as a :class:`Vec`."""
         vec = self._columns.get(name)
         if vec is None:
-            if name not in self.arrow.column_names:
+            if name not in self.column_names:
                 raise ExecutionError(f"column {self.name}.{name} was not loaded "
                                      "(the run's column set is wrong)")
             dtype = self.schema.column(name).dtype  # type: ignore[union-attr]
@@ -326,7 +328,7 @@ class Batch:
         encoded = self._strings.get(column)
         if encoded is None:
             names = [name for name in tables_with_string_column(column)
-                     if column in self.tables[name].arrow.column_names]
+                     if column in self.tables[name].column_names]
             domain = self.domains.get(column)
             in_kb = tuple(n for n in names if n in self.kb.tables)
             if domain is None and in_kb and not any(

@@ -383,6 +383,8 @@ def _build_index(ev: Evaluator, var: str, table: str, plan: Analysis, cand: np.n
                  ) -> InnerIndex:
     """The index of the candidate rows ``cand`` (increasing) of ``table``."""
     data = ev.batch.table(table)
+    if not plan.keys and plan.range_expr is None:
+        return _one_block_index(data, cand)
     ok = np.ones(len(cand), dtype=bool)
     composite = np.zeros(len(cand), dtype=np.int64)
     spaces: list[KeySpace] = []
@@ -433,6 +435,18 @@ def _build_index(ev: Evaluator, var: str, table: str, plan: Analysis, cand: np.n
         index.range_uniq = uniq
         index.range_composite = dense_codes * (len(uniq) + 1) + positions
     index.finish(boundary)
+    return index
+
+
+def _one_block_index(data: Any, cand: np.ndarray) -> InnerIndex:
+    """The index of candidates with no key and no range (a rule's scope): one block, in
+    natural order."""
+    rows, _, _ = _sort_by_key_range_rank(data, cand, np.zeros(len(cand), dtype=np.int64), None)
+    n_codes = int(len(rows) > 0)
+    index = InnerIndex(rows, np.zeros(len(rows), dtype=np.int64), n_codes, [], [],
+                       np.zeros(n_codes, dtype=np.int64))
+    index.starts = np.array([0, len(rows)] if n_codes else [0], dtype=np.int64)
+    index.direct = np.zeros(n_codes, dtype=np.int64) if n_codes else None
     return index
 
 
