@@ -134,6 +134,25 @@ def columns_to_load(read: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, .
     return out
 
 
+def narrow_columns(tables: Mapping[str, pa.Table], read: Mapping[str, Iterable[str]]
+                   ) -> dict[str, pa.Table]:
+    """Each table of ``read`` with only the columns ``read`` names and those hygiene reads,
+    in their order (no copy); the other tables as they are. Columns no rule reads are then
+    never encoded.
+
+    Example:
+        >>> t = pa.table({"feedetl_sn": ["F1"], "rxno": ["R1"], "vali_flag": ["1"]})
+        >>> narrow_columns({"fee": t}, {"fee": ["feedetl_sn"]})["fee"].column_names
+        ['feedetl_sn', 'vali_flag']
+    """
+    out = dict(tables)
+    for name, columns in read.items():
+        if name in tables:
+            keep = {*columns, *HYGIENE_COLUMNS.get(name, ())}
+            out[name] = tables[name].select([c for c in tables[name].column_names if c in keep])
+    return out
+
+
 def to_vec(column: pa.ChunkedArray | pa.Array, dtype: Any) -> Vec:
     """Convert one Arrow column of a contract type to a :class:`Vec`."""
     if isinstance(column, pa.ChunkedArray):

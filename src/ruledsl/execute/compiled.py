@@ -35,7 +35,7 @@ from ..diagnostics.model import Diagnostic
 from ..errors import DataError
 from ..schema import SCHEMA
 from ..types import DATE, RowType
-from .batch import Batch, KnowledgeBase, encode_string_columns
+from .batch import Batch, KnowledgeBase, columns_to_load, encode_string_columns, narrow_columns
 from .frames import Frame, GroupContext
 from .reduce import collect_distinct_strings
 from .shared import IdentityMemo, SharedStore, plan_lifetimes
@@ -132,6 +132,15 @@ class CompiledRulebook:
                 self._lifetimes = None
         return self._lifetimes
 
+    def columns_read(self) -> dict[str, tuple[str, ...]]:
+        """The claim and knowledge-base columns the rules read, as a run loads them
+        (:func:`~ruledsl.execute.batch.columns_to_load`)."""
+        read: dict[str, set[str]] = {}
+        for rule in self.rules:
+            for table, columns in rule.columns().items():
+                read.setdefault(table, set()).update(columns)
+        return columns_to_load(read)
+
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (to a worker process) without the kept knowledge base."""
         return dict(self.__dict__, _kb=None)
@@ -174,7 +183,8 @@ class CompiledRulebook:
         if validated and not isinstance(claims, str | Path) and not isinstance(kb, str | Path):
             batch = Batch(dict(claims), self._knowledge_base(kb, validated=True), domains)
         else:
-            tables = read_tables(claims, "claims", self.rules)
+            tables = narrow_columns(read_tables(claims, "claims", self.rules),
+                                    self.columns_read())
             base = self._knowledge_base(kb)
             domains = None
             if sum(t.num_rows for t in tables.values()) >= ENCODE_FIRST_FROM_ROWS:
