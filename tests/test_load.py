@@ -289,6 +289,18 @@ def test_normalize_in_memory() -> None:
     assert any('mem row 1, column "std_los_days"' in m and '"x"' in m for m in msgs)
 
 
+@pytest.mark.parametrize("chunks", [[[1.0, None, float("inf")]], [[1.0], [None, float("-inf")]]])
+def test_a_float64_column_with_an_infinity_beside_nulls_is_refused(chunks: list) -> None:
+    cost = pa.chunked_array([pa.array(c, pa.float64()) for c in chunks])
+    ok = pa.table({"icd3": ["A", "B", "C"], "std_los_days": [1.0, None, 2.0],
+                   "std_cost": pa.chunked_array([pa.array([1.0, None, 3.0])])})
+    assert normalize_table("pathway", ok).column("std_cost").null_count == 1
+    with pytest.raises(DataError) as info:
+        normalize_table("pathway", ok.set_column(2, "std_cost", cost), source="mem")
+    assert any('mem row 3, column "std_cost"' in m and "finite" in m
+               for m in messages(info.value, "en")), messages(info.value, "en")
+
+
 # -- type coercion -------------------------------------------------------------
 
 
