@@ -685,9 +685,10 @@ def _in_lists(operand: Vec, lists: ListVec, negated: bool) -> Vec:
 def _isin(operand: Vec, values: tuple[Any, ...]) -> np.ndarray:
     """Whether each value of ``operand`` is one of the constants ``values``."""
     if operand.dictionary is not None:
-        codes = [pos for pos, present in (search_dictionary(operand.dictionary, str(v))
-                                          for v in values) if present]
-        return np.isin(operand.values, np.array(codes, dtype=np.int64))
+        # the constants' codes in one look-up (a sorted dictionary: its positions are codes)
+        found = pc.index_in(pa.array([str(v) for v in values], pa.string()),
+                            value_set=operand.dictionary).drop_null()
+        return np.isin(operand.values, np.asarray(found, dtype=np.int64))
     return np.isin(operand.values, np.array(values))
 
 
