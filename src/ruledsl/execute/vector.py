@@ -685,10 +685,14 @@ def _in_lists(operand: Vec, lists: ListVec, negated: bool) -> Vec:
 def _isin(operand: Vec, values: tuple[Any, ...]) -> np.ndarray:
     """Whether each value of ``operand`` is one of the constants ``values``."""
     if operand.dictionary is not None:
-        # the constants' codes in one look-up (a sorted dictionary: its positions are codes)
-        found = pc.index_in(pa.array([str(v) for v in values], pa.string()),
-                            value_set=operand.dictionary).drop_null()
-        return np.isin(operand.values, np.asarray(found, dtype=np.int64))
+        # a table of the dictionary's codes (one more for -1): one gather, no sort or pass
+        # per constant as in ``np.isin``
+        member = np.zeros(len(operand.dictionary) + 1, dtype=bool)
+        for v in values:
+            pos, present = search_dictionary(operand.dictionary, str(v))
+            if present:
+                member[pos] = True
+        return member[operand.values]
     return np.isin(operand.values, np.array(values))
 
 
