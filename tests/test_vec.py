@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -142,9 +144,25 @@ _TEXTS = st.lists(st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=2
                   min_size=1, max_size=4)
 
 
-@given(_TEXTS, st.integers(1, 3))
+@contextlib.contextmanager
+def encoding_in_python(allowed: bool) -> Iterator[None]:
+    """Few values are encoded in Python; with ``allowed`` off, Arrow encodes them too."""
+    kept = vec.ENCODE_IN_PYTHON_UP_TO
+    vec.ENCODE_IN_PYTHON_UP_TO = kept if allowed else 0
+    try:
+        yield
+    finally:
+        vec.ENCODE_IN_PYTHON_UP_TO = kept
+
+
+@given(_TEXTS, st.integers(1, 3), st.booleans())
 def test_shared_and_domain_encodings_agree_with_encoding_each_against_the_union(
-        columns: list[list[str | None]], pieces: int) -> None:
+        columns: list[list[str | None]], pieces: int, in_python: bool) -> None:
+    with encoding_in_python(in_python):
+        check_shared_and_domain_encodings(columns, pieces)
+
+
+def check_shared_and_domain_encodings(columns: list[list[str | None]], pieces: int) -> None:
     # a column of a loaded table comes in chunks (and is encoded chunk by chunk)
     arrays = [pa.chunked_array([c[i::pieces] for i in range(pieces)], pa.string())
               for c in columns]
@@ -179,6 +197,26 @@ def test_encoding_by_sorting_agrees_on_sorted_and_unsorted_keys(values: list[str
     # the last two take the no-sort paths (values first seen in order, repeated or not)
     for items in (values, sorted(set(values)), [*sorted(values), None]):
         array = pa.array(items, pa.string())
-        (hashed,), (by_sorting,) = vec.encode_shared([array]), vec.encode_shared([array], True)
-        assert by_sorting.dictionary.equals(hashed.dictionary)
-        assert by_sorting.values.tolist() == hashed.values.tolist()
+        with encoding_in_python(True):
+            (in_python,) = vec.encode_shared([array])
+        with encoding_in_python(False):
+            (hashed,), (by_sorting,) = vec.encode_shared([array]), vec.encode_shared([array], True)
+        for other in (by_sorting, in_python):
+            assert other.dictionary.equals(hashed.dictionary)
+            assert other.values.tolist() == hashed.values.tolist()
+            assert other.valid_mask().tolist() == hashed.valid_mask().tolist()
+
+
+@given(_TEXTS, _TEXTS)
+def test_encoding_beside_a_kept_dictionary_is_encoding_everything_together(
+        known: list[list[str | None]], more: list[list[str | None]]) -> None:
+    known_arrays = [pa.array(c, pa.string()) for c in known]
+    more_arrays = [pa.array(c, pa.string()) for c in more]
+    known_vecs = vec.encode_shared(known_arrays)
+    sorted_known = vec.SortedStrings.of(known_vecs[0].dictionary)
+    moved, added = vec.encode_beside(sorted_known, known_vecs, more_arrays)
+    together = vec.encode_shared(known_arrays + more_arrays)
+    for got, want in zip(moved + added, together, strict=True):
+        assert got.dictionary.equals(want.dictionary)
+        assert got.values.tolist() == want.values.tolist()
+        assert got.valid_mask().tolist() == want.valid_mask().tolist()

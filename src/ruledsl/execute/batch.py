@@ -24,7 +24,15 @@ from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP
 from .scalar import normalize_code
-from .vec import Vec, dictionary_columns, encode_in_domain, encode_shared, lexsort
+from .vec import (
+    SortedStrings,
+    Vec,
+    dictionary_columns,
+    encode_beside,
+    encode_in_domain,
+    encode_shared,
+    lexsort,
+)
 
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
 
@@ -186,6 +194,12 @@ def _numbers(column: pa.Array, to: pa.DataType, fill: Any) -> np.ndarray:
     return np.asarray(column.fill_null(fill) if column.null_count else column)
 
 
+BESIDE_KB_UP_TO = 1 << 20
+"""A batch without run-wide dictionaries (a small one) encodes a string column name found
+in the knowledge base beside the base's own kept encoding (:func:`~ruledsl.execute.vec.
+encode_beside`) when the base has at most this many distinct values of it."""
+
+
 class KnowledgeBase:
     """Knowledge-base tables, validated, with their non-string columns converted once.
     One is kept per compiled rulebook and reused while the same tables are passed (a
@@ -203,6 +217,7 @@ class KnowledgeBase:
         self._columns: dict[tuple[str, str], Vec] = {}
         self._strings: dict[tuple[str, str], tuple[pa.Array, Vec]] = {}
         self._alone: dict[tuple[str, tuple[str, ...]], dict[str, Vec]] = {}
+        self._sorted: dict[tuple[str, tuple[str, ...]], SortedStrings] = {}
         self._code_ranges: dict[str, tuple[tuple[str, str], ...]] | None = None
 
     def strings(self, table: str, column: str, domain: pa.Array) -> Vec:
@@ -241,6 +256,19 @@ class KnowledgeBase:
             for vec in vecs:
                 _read_only(vec)
             hit = self._alone[key] = dict(zip(tables, vecs, strict=True))
+        return hit
+
+    def dictionary_size(self, column: str, tables: tuple[str, ...]) -> int:
+        """The number of distinct values of the columns ``column`` of ``tables``."""
+        return len(next(iter(self.strings_alone(column, tables).values())).dictionary)
+
+    def sorted_strings(self, column: str, tables: tuple[str, ...]) -> SortedStrings:
+        """The dictionary of :meth:`strings_alone`, also as Python strings (once)."""
+        key = (column, tables)
+        hit = self._sorted.get(key)
+        if hit is None:
+            dictionary = next(iter(self.strings_alone(column, tables).values())).dictionary
+            hit = self._sorted[key] = SortedStrings.of(dictionary)
         return hit
 
     def column(self, table: str, column: str, dtype: Any) -> Vec:
@@ -357,6 +385,17 @@ class Batch:
                 dictionary = alone[in_kb[0]].dictionary
                 vecs = [alone[n] if n in alone else
                         Vec(np.zeros(0, dtype=np.int64), None, STR, dictionary) for n in names]
+            elif domain is None and in_kb and self.kb.dictionary_size(column, in_kb) \
+                    <= BESIDE_KB_UP_TO:
+                # (a visit's few values placed in the knowledge base's kept encoding: a 事前
+                # call hashed the 3,525 persons of opsp_reg again for its one person)
+                claim_names = [n for n in names if n not in self.kb.tables]
+                alone = self.kb.strings_alone(column, in_kb)
+                kb_vecs, claim_vecs = encode_beside(
+                    self.kb.sorted_strings(column, in_kb), [alone[n] for n in in_kb],
+                    [self.tables[n].arrow.column(column) for n in claim_names])
+                by_name = dict(zip([*in_kb, *claim_names], [*kb_vecs, *claim_vecs], strict=True))
+                vecs = [by_name[n] for n in names]
             elif domain is None:
                 vecs = encode_shared([self.tables[n].arrow.column(column)
                                       for n in names], is_key_of_all(column, names))

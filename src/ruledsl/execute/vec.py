@@ -403,7 +403,9 @@ def encode_shared(arrays: Sequence[pa.Array | pa.ChunkedArray], mostly_distinct:
     """
     if not arrays:
         return []
-    if mostly_distinct:
+    if sum(len(a) for a in arrays) <= ENCODE_IN_PYTHON_UP_TO:
+        dictionary, codes = _encode_in_python(arrays)
+    elif mostly_distinct:
         flat = [_flat_strings(a) for a in arrays]
         dictionary, codes = _encode_by_sorting(flat[0] if len(flat) == 1
                                                else pa.concat_arrays(flat))
@@ -420,6 +422,20 @@ def encode_shared(arrays: Sequence[pa.Array | pa.ChunkedArray], mostly_distinct:
                        else valid[start:end], STR, dictionary))
         start = end
     return out
+
+
+ENCODE_IN_PYTHON_UP_TO = 256
+"""Up to this many values (a visit's) are encoded in Python: fewer calls than Arrow's."""
+
+
+def _encode_in_python(arrays: Sequence[pa.Array | pa.ChunkedArray]) -> tuple[pa.Array, np.ndarray]:
+    """:func:`_encode_by_hashing` for a few values (Python orders strings by code point,
+    as Arrow orders UTF-8 bytes)."""
+    values = [v for a in arrays for c in _string_chunks(a) for v in c.to_pylist()]
+    distinct = sorted({v for v in values if v is not None})
+    code = {v: i for i, v in enumerate(distinct)}
+    return pa.array(distinct, pa.string()), \
+        np.array([-1 if v is None else code[v] for v in values], dtype=np.int64)
 
 
 def _string_chunks(column: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
@@ -584,6 +600,64 @@ def dictionary_map(source: pa.Array, target: pa.Array) -> np.ndarray:
 def constant_code(dictionary: pa.Array, value: str) -> tuple[int, bool]:
     """Where a constant string sits in a sorted dictionary: (insertion point, present)."""
     return search_dictionary(dictionary, value)
+
+
+@attrs.frozen(eq=False)
+class SortedStrings:
+    """A sorted dictionary, also as Python strings: a few other values are placed in it
+    without hashing it again (a visit's codes beside a knowledge base's, on every call)."""
+
+    array: pa.Array
+    values: list[str]
+    code: dict[str, int]
+
+    @classmethod
+    def of(cls, array: pa.Array) -> SortedStrings:
+        """The sorted, distinct ``array`` (a dictionary)."""
+        values = array.to_pylist()
+        return cls(array, values, {v: i for i, v in enumerate(values)})
+
+
+def encode_beside(known: SortedStrings, known_vecs: Sequence[Vec],
+                  arrays: Sequence[pa.Array | pa.ChunkedArray]) -> tuple[list[Vec], list[Vec]]:
+    """``arrays`` and the columns ``known_vecs`` (encoded against ``known``) over one sorted
+    dictionary of all their values: the codes :func:`encode_shared` gives them all, with
+    only ``arrays`` hashed. Returns the known columns (recoded when ``arrays`` hold values
+    ``known`` has not) and the arrays, encoded.
+
+    Example:
+        >>> kb = encode_shared([pa.array(["b", "d"])])
+        >>> (k,), (a,) = encode_beside(SortedStrings.of(kb[0].dictionary), kb,
+        ...                            [pa.array(["d", "c", None])])
+        >>> k.dictionary.to_pylist(), k.values.tolist(), a.values.tolist()
+        (['b', 'c', 'd'], [0, 2], [2, 1, -1])
+    """
+    fresh = encode_shared(arrays)
+    own = fresh[0].dictionary.to_pylist() if fresh else []
+    missing = sorted(v for v in own if v not in known.code)
+    merged, known_map = known.array, None
+    at: list[int] = []
+    if missing:
+        at = [bisect.bisect_left(known.values, v) for v in missing]  # (nondecreasing)
+        pieces, before = [], 0
+        for position, value in zip(at, missing, strict=True):
+            pieces += [known.array.slice(before, position - before), pa.array([value], pa.string())]
+            before = position
+        merged = pa.concat_arrays([*pieces, known.array.slice(before)])
+        old = np.arange(len(known.values), dtype=np.int64)
+        known_map = old + np.searchsorted(np.array(at, dtype=np.int64), old, side="right")
+    new_code = {value: position + j for j, (position, value) in enumerate(zip(at, missing))}
+    own_map = np.array([new_code[v] if v in new_code else
+                        known.code[v] if known_map is None else int(known_map[known.code[v]])
+                        for v in own], dtype=np.int64)
+
+    def moved(vec: Vec, mapping: np.ndarray | None) -> Vec:
+        if mapping is None:
+            return vec
+        codes = mapping[np.maximum(vec.values, 0)] if len(mapping) else np.zeros(len(vec), np.int64)
+        return Vec(np.where(vec.values < 0, -1, codes), vec.valid, STR, merged)
+
+    return [moved(v, known_map) for v in known_vecs], [moved(v, own_map) for v in fresh]
 
 
 def recode(vec: Vec, dictionary: pa.Array, mapping: np.ndarray) -> Vec:
