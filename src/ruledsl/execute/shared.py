@@ -103,7 +103,7 @@ class IdentityMemo:
         """The value for ``label`` and these very ``objects``, from ``compute()`` once."""
         key = (label, *map(id, objects))
         hit = self._entries.get(key)
-        if hit is not None and all(a is b for a, b in zip(hit[0], objects, strict=True)):
+        if hit is not None:  # (its objects are alive, so no other object has their ids)
             return hit[1]  # type: ignore[no-any-return]
         if len(self._entries) >= self.limit:
             self._entries.clear()

@@ -74,11 +74,7 @@ class Vec:
     @staticmethod
     def from_strings(array: pa.Array | pa.ChunkedArray) -> Vec:
         """Encode strings against their own sorted dictionary."""
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
-        array = array.cast(pa.string()) if array.type != pa.string() else array
-        dictionary = sorted_unique(array)
-        return encode_strings(array, dictionary)
+        return encode_shared([array])[0]
 
     @staticmethod
     def constant(value: Any, dtype: DataType, n: int) -> Vec:
