@@ -226,7 +226,7 @@ def scope_frame(ev: Evaluator, rule: CheckedRule, whole: bool = True) -> Frame:
     """The frame of a rule's candidate rows (for a group rule: its members).
 
     Unless ``whole``, stops binding variables as soon as no candidate is left."""
-    from .join import analysed, expand_range, match, pairs
+    from .join import analysed, expand_range, inner_index, match, pairs
 
     frame = Frame(1, {})
     steps, remaining = _binding_steps(rule)
@@ -239,6 +239,13 @@ def scope_frame(ev: Evaluator, rule: CheckedRule, whole: bool = True) -> Frame:
             frame = _filter(ev, frame, usable)
         else:
             plan = analysed(var, usable)
+            if frame.n == 1 and not frame.bindings and not (
+                    plan.keys or plan.outer or plan.residual or plan.range_expr is not None):
+                # the first binding: its candidate rows in natural order, as one block
+                rows = inner_index(ev, var, source.table, plan).rows
+                frame = Frame(len(rows), {var: Vec(rows, None, RowType(source.table))}, frame,
+                              np.zeros(len(rows), dtype=np.int64))
+                continue
             frame = pairs(ev, frame, var, source.table, plan, match(ev, frame, var, source.table, plan))
     return _filter(ev, frame, remaining)
 
