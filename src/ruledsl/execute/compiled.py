@@ -112,6 +112,7 @@ class CompiledRulebook:
         self._kb: tuple[dict[str, pa.Table], KnowledgeBase] | None = None
         """The in-memory knowledge-base tables of the last run, and their prepared form."""
         self._planned = False
+        self._columns_read: dict[str, tuple[str, ...]] | None = None
 
     def lifetimes(self) -> dict[Any, int] | None:
         """Each shared result's last user (index into :attr:`rules`), from a dry run of the
@@ -134,12 +135,14 @@ class CompiledRulebook:
 
     def columns_read(self) -> dict[str, tuple[str, ...]]:
         """The claim and knowledge-base columns the rules read, as a run loads them
-        (:func:`~ruledsl.execute.batch.columns_to_load`)."""
-        read: dict[str, set[str]] = {}
-        for rule in self.rules:
-            for table, columns in rule.columns().items():
-                read.setdefault(table, set()).update(columns)
-        return columns_to_load(read)
+        (:func:`~ruledsl.execute.batch.columns_to_load`); worked out once."""
+        if self._columns_read is None:
+            read: dict[str, set[str]] = {}
+            for rule in self.rules:
+                for table, columns in rule.columns().items():
+                    read.setdefault(table, set()).update(columns)
+            self._columns_read = columns_to_load(read)
+        return self._columns_read
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (to a worker process) without the kept knowledge base."""
