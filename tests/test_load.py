@@ -289,6 +289,19 @@ def test_normalize_in_memory() -> None:
     assert any('mem row 1, column "std_los_days"' in m and '"x"' in m for m in msgs)
 
 
+def test_a_table_typed_as_the_contract_is_kept_as_it_is_but_its_key_still_checked() -> None:
+    from ruledsl.data.build import make_table
+
+    fee = make_table("fee", {"feedetl_sn": ["F1", "F2"], "cnt": [1.0, 2.0]})
+    assert fee.schema.equals(arrow_schema(find_table("fee")))
+    assert normalize_table("fee", fee) is fee  # nothing to convert
+    twice = make_table("fee", {"feedetl_sn": ["F1", "F1"], "cnt": [1.0, 2.0]})
+    with pytest.raises(DataError) as info:
+        normalize_table("fee", twice, source="mem")
+    assert any('duplicate key feedetl_sn = "F1" in rows 1 and 2' in m
+               for m in messages(info.value)), messages(info.value)
+
+
 @pytest.mark.parametrize("chunks", [[[1.0, None, float("inf")]], [[1.0], [None, float("-inf")]]])
 def test_a_float64_column_with_an_infinity_beside_nulls_is_refused(chunks: list) -> None:
     cost = pa.chunked_array([pa.array(c, pa.float64()) for c in chunks])
