@@ -135,9 +135,15 @@ def test_heap_tuning_is_accepted_on_glibc() -> None:
 @given(st.lists(st.text(max_size=4), max_size=30), st.text(max_size=4))
 def test_search_dictionary_is_bisect(words: list[str], value: str) -> None:
     ordered = sorted(set(words))
-    pos, present = vec.search_dictionary(pa.array(ordered, pa.string()), value)
-    assert pos == bisect.bisect_left(ordered, value)
-    assert present == (value in ordered)
+    kept = vec.AS_LIST_UP_TO
+    for as_list in (kept, 0):  # as a Python list, and value by value through Arrow
+        vec.AS_LIST_UP_TO = as_list
+        try:
+            pos, present = vec.search_dictionary(pa.array(ordered, pa.string()), value)
+        finally:
+            vec.AS_LIST_UP_TO = kept
+        assert pos == bisect.bisect_left(ordered, value)
+        assert present == (value in ordered)
 
 
 _TEXTS = st.lists(st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=20),

@@ -676,9 +676,28 @@ def unify_strings(a: Vec, b: Vec) -> tuple[Vec, Vec]:
 
 def search_dictionary(dictionary: pa.Array, value: str) -> tuple[int, bool]:
     """Insertion point of ``value`` in a sorted dictionary, and whether it is present."""
+    if len(dictionary) <= AS_LIST_UP_TO:
+        values = _as_list(dictionary)
+        pos = bisect.bisect_left(values, value)
+        return pos, pos < len(values) and values[pos] == value
     pos = bisect.bisect_left(range(len(dictionary)), value, key=lambda i: dictionary[i].as_py())
     present = pos < len(dictionary) and dictionary[pos].as_py() == value
     return pos, present
+
+
+AS_LIST_UP_TO = 4096
+"""A dictionary of at most this many strings is searched as a Python list (one conversion
+per dictionary, then ``bisect`` in C) rather than value by value through Arrow scalars."""
+_AS_LIST: dict[int, tuple[pa.Array, list[str]]] = {}
+
+
+def _as_list(dictionary: pa.Array) -> list[str]:
+    hit = _AS_LIST.get(id(dictionary))
+    if hit is None or hit[0] is not dictionary:  # (the entry keeps the array, so its id)
+        if len(_AS_LIST) >= 1024:
+            _AS_LIST.clear()
+        hit = _AS_LIST[id(dictionary)] = (dictionary, dictionary.to_pylist())
+    return hit[1]
 
 
 def map_dictionary(vec: Vec, values: pa.Array, dtype: DataType) -> Vec:
