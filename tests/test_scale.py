@@ -619,3 +619,19 @@ def test_progress_lines_in_a_log(capsys: Any, monkeypatch: Any) -> None:
     # 101 s: too early; 103 s: first line; 104 s: within 10 s of it; 114 s; 115 s: the last
     assert lines == ["ruledsl: 2/5 ZL-02 3.0s", "ruledsl: 4/5 ZL-04 14.0s",
                      "ruledsl: 5/5 ZL-05 15.0s"]
+
+
+@given(st.lists(st.text(min_size=0, max_size=6), max_size=20), st.booleans())
+def test_key_hashes_are_fnv1a_of_the_utf8_bytes(words: list[str], one_length: bool) -> None:
+    """The hashes that choose buckets (so a person's bucket never depends on the batch) are
+    FNV-1a of each string's bytes, whether the strings share one length (hashed as a byte
+    matrix) or not."""
+    from ruledsl.scale.buckets import _fnv_array, _fnv_bytes
+
+    if one_length:
+        words = [w.encode()[:3].ljust(3, b"-").decode("utf-8", "replace")[:3] for w in words]
+        words = [w if len(w.encode()) == 3 else "abc" for w in words]
+    array = pa.array(words, pa.string())
+    for offset in (0, 1):  # also a slice of a longer array
+        part = array.slice(offset)
+        assert _fnv_array(part, 7).tolist() == [_fnv_bytes(w.encode(), 7) for w in words[offset:]]
