@@ -44,14 +44,18 @@ class TableData:
         self.batch = batch
         self.name = name
         self.arrow = table
-        self.column_names = frozenset(table.column_names)
-        """The columns the table holds (a set: Arrow builds its list of names each call)."""
         self.n = table.num_rows
         self.schema = SCHEMA.tables[name]
         self._columns: dict[str, Vec] = {}
         self._order: tuple[np.ndarray, np.ndarray] | None = None
         self._dense: np.ndarray | None = None
         self._sorter: np.ndarray | None = None
+
+    @functools.cached_property
+    def column_names(self) -> frozenset[str]:
+        """The columns the table holds (a set, made once: Arrow builds its list of names on
+        every call; most of a batch's tables are never read)."""
+        return frozenset(self.arrow.column_names)
 
     def column(self, name: str) -> Vec:
         """The column ``name`` as a :class:`Vec`."""
