@@ -198,10 +198,13 @@ def _numbers(column: pa.Array, to: pa.DataType, fill: Any) -> np.ndarray:
     return np.asarray(column.fill_null(fill) if column.null_count else column)
 
 
+BESIDE_CLAIM_ROWS_UP_TO = 4096
 BESIDE_KB_UP_TO = 1 << 20
-"""A batch without run-wide dictionaries (a small one) encodes a string column name found
-in the knowledge base beside the base's own kept encoding (:func:`~ruledsl.execute.vec.
-encode_beside`) when the base has at most this many distinct values of it."""
+"""A batch with at most ``BESIDE_CLAIM_ROWS_UP_TO`` claim values of a string column name
+found in the knowledge base (a visit) encodes them beside the base's own kept encoding
+(:func:`~ruledsl.execute.vec.encode_beside`: Python over the visit's distinct values), when
+the base has at most ``BESIDE_KB_UP_TO`` distinct values of it (a Python list of them is
+kept)."""
 
 
 class KnowledgeBase:
@@ -262,17 +265,16 @@ class KnowledgeBase:
             hit = self._alone[key] = dict(zip(tables, vecs, strict=True))
         return hit
 
-    def dictionary_size(self, column: str, tables: tuple[str, ...]) -> int:
-        """The number of distinct values of the columns ``column`` of ``tables``."""
-        return len(next(iter(self.strings_alone(column, tables).values())).dictionary)
+    def alone_dictionary(self, column: str, tables: tuple[str, ...]) -> pa.Array:
+        """The sorted dictionary the columns of :meth:`strings_alone` share."""
+        return next(iter(self.strings_alone(column, tables).values())).dictionary
 
     def sorted_strings(self, column: str, tables: tuple[str, ...]) -> SortedStrings:
-        """The dictionary of :meth:`strings_alone`, also as Python strings (once)."""
+        """:meth:`alone_dictionary`, also as Python strings (once)."""
         key = (column, tables)
         hit = self._sorted.get(key)
         if hit is None:
-            dictionary = next(iter(self.strings_alone(column, tables).values())).dictionary
-            hit = self._sorted[key] = SortedStrings.of(dictionary)
+            hit = self._sorted[key] = SortedStrings.of(self.alone_dictionary(column, tables))
         return hit
 
     def column(self, table: str, column: str, dtype: Any) -> Vec:
@@ -382,15 +384,15 @@ class Batch:
                      if column in self.tables[name].column_names]
             domain = self.domains.get(column)
             in_kb = tuple(n for n in names if n in self.kb.tables)
-            if domain is None and in_kb and not any(
-                    self.tables[n].n for n in names if n not in self.kb.tables):
+            claim_rows = sum(self.tables[n].n for n in names if n not in self.kb.tables)
+            if domain is None and in_kb and not claim_rows:
                 # no claim value of this name: the knowledge base's own encoding
                 alone = self.kb.strings_alone(column, in_kb)
-                dictionary = alone[in_kb[0]].dictionary
+                dictionary = self.kb.alone_dictionary(column, in_kb)
                 vecs = [alone[n] if n in alone else
                         Vec(np.zeros(0, dtype=np.int64), None, STR, dictionary) for n in names]
-            elif domain is None and in_kb and self.kb.dictionary_size(column, in_kb) \
-                    <= BESIDE_KB_UP_TO:
+            elif domain is None and in_kb and claim_rows <= BESIDE_CLAIM_ROWS_UP_TO \
+                    and len(self.kb.alone_dictionary(column, in_kb)) <= BESIDE_KB_UP_TO:
                 # (a visit's few values placed in the knowledge base's kept encoding: a 事前
                 # call hashed the 3,525 persons of opsp_reg again for its one person)
                 claim_names = [n for n in names if n not in self.kb.tables]
