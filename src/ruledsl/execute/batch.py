@@ -129,6 +129,16 @@ class TableData:
         return self._order
 
 
+def merge_columns(used: Iterable[Mapping[str, Iterable[str]]]) -> dict[str, set[str]]:
+    """Table → every column named for it in ``used`` (e.g. each rule's
+    :meth:`~ruledsl.check.model.CheckedRule.columns`)."""
+    read: dict[str, set[str]] = {}
+    for columns in used:
+        for table, names in columns.items():
+            read.setdefault(table, set()).update(names)
+    return read
+
+
 def columns_to_load(read: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
     """The columns of each table a run needs, in contract order: those the rules read
     (:meth:`~ruledsl.check.model.CheckedRule.columns`), plus the key and natural-order

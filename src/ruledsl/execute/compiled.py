@@ -35,7 +35,14 @@ from ..diagnostics.model import Diagnostic
 from ..errors import DataError
 from ..schema import SCHEMA
 from ..types import DATE, RowType
-from .batch import Batch, KnowledgeBase, columns_to_load, encode_string_columns, narrow_columns
+from .batch import (
+    Batch,
+    KnowledgeBase,
+    columns_to_load,
+    encode_string_columns,
+    merge_columns,
+    narrow_columns,
+)
 from .frames import Frame, GroupContext
 from .reduce import collect_distinct_strings
 from .shared import IdentityMemo, SharedStore, plan_lifetimes
@@ -137,11 +144,7 @@ class CompiledRulebook:
         """The claim and knowledge-base columns the rules read, as a run loads them
         (:func:`~ruledsl.execute.batch.columns_to_load`); worked out once."""
         if self._columns_read is None:
-            read: dict[str, set[str]] = {}
-            for rule in self.rules:
-                for table, columns in rule.columns().items():
-                    read.setdefault(table, set()).update(columns)
-            self._columns_read = columns_to_load(read)
+            self._columns_read = columns_to_load(merge_columns(r.columns() for r in self.rules))
         return self._columns_read
 
     def __getstate__(self) -> dict[str, Any]:

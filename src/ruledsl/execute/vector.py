@@ -181,8 +181,9 @@ class Evaluator:
     def decided(self, open_rows: np.ndarray) -> bool:
         """Whether no row is left open (``open_rows``: a mask or row indexes) and the rest of a
         conjunction may be skipped."""
-        return self.prune and not open_rows.any() if open_rows.dtype == bool \
-            else self.prune and not len(open_rows)
+        if not self.prune:
+            return False
+        return not (open_rows.any() if open_rows.dtype == bool else len(open_rows))
 
     # ------------------------------------------------------------- frames --
     def table_frame(self, table: str, var: str) -> Frame:

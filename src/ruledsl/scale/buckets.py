@@ -67,7 +67,7 @@ from ..errors import DataError, RuleDslError
 from ..execute.vec import distinct, memory_key, search_sorted
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
-from .partition import CLAIMS, PERSON, SCHEMES, Scheme
+from .partition import CLAIMS, PERSON, SCHEMES, Scheme, linked_by_any
 
 __all__ = [
     "MANIFEST",
@@ -576,7 +576,7 @@ def linked_columns(claims: Mapping[str, pa.Table], kept: Mapping[str, np.ndarray
     for name, rows in kept.items():
         if name in claims:
             table = claims[name]
-            linked = {c for s in SCHEMES.values() for c, _, _ in s.columns(name)}
+            linked = linked_by_any(name)
             out[name] = kept_rows(table.select([c for c in table.column_names if c in linked]),
                                   rows)
     return out

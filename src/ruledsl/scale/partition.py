@@ -95,6 +95,7 @@ __all__ = [
     "PartitionPlan",
     "Scheme",
     "analyse",
+    "linked_by_any",
     "partition_key",
     "plan_partitions",
     "with_globals",
@@ -163,6 +164,11 @@ INSTITUTION = Scheme("institution", {"fixmedins_code": False, "mdtrt_id": False,
 DOCTOR = Scheme("doctor", {"dr_codg": False})
 SCHEMES: dict[str, Scheme] = {s.name: s for s in (PERSON, INSTITUTION, DOCTOR)}
 """The schemes by name."""
+
+
+def linked_by_any(table: str) -> set[str]:
+    """The columns of ``table`` some partitioning links (what a split of it reads)."""
+    return {c for s in SCHEMES.values() for c, _, _ in s.columns(table)}
 
 
 @attrs.frozen

@@ -55,7 +55,12 @@ from .. import ir
 from ..check.model import ParamInfo
 from ..data.load import hygiene_keeps
 from ..errors import ExecutionError, RuleDslError
-from ..execute.batch import columns_to_load, encode_string_columns, narrow_columns
+from ..execute.batch import (
+    columns_to_load,
+    encode_string_columns,
+    merge_columns,
+    narrow_columns,
+)
 from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables
 from ..execute.memory import freeze_long_lived, release_freed_memory, thaw_long_lived
 from ..execute.output import empty_violations
@@ -70,7 +75,15 @@ from .buckets import (
     table_keys,
 )
 from .merge import MergedViolations, SpilledRun, spill_result
-from .partition import KEYS, SCHEMES, PartitionPlan, global_name, plan_partitions, with_globals
+from .partition import (
+    KEYS,
+    SCHEMES,
+    PartitionPlan,
+    global_name,
+    linked_by_any,
+    plan_partitions,
+    with_globals,
+)
 
 __all__ = [
     "ENGINES",
@@ -214,9 +227,8 @@ class MemorySource:
         if self.domains is not None:
             return
         if read is not None:  # (and the columns the splits link)
-            self._tables = narrow_columns(self._tables, {name: {
-                *read.get(name, ()), *(c for s in SCHEMES.values() for c, _, _ in s.columns(name))}
-                for name in self._tables})
+            self._tables = narrow_columns(self._tables, {
+                name: {*read.get(name, ()), *linked_by_any(name)} for name in self._tables})
         self._tables, self.domains = encode_string_columns(self._tables, kb, map_)
         with self._hygiene_lock:  # (splits made before read the strings: made again)
             self._kept, self._split = None, {}
@@ -407,10 +419,7 @@ class ScaledRun:
         """The claim tables and columns that ``rules`` and batch-wide ``partials`` read, as
         loaded (:func:`~ruledsl.execute.batch.columns_to_load`; no settlement "for
         hygiene": hygiene is applied to the whole batch before it is split)."""
-        read: dict[str, set[str]] = {}
-        for used in [*(r.columns() for r in rules), *(ir.columns_read([g]) for g in partials)]:
-            for t, cols in used.items():
-                read.setdefault(t, set()).update(cols)
+        read = merge_columns([*(r.columns() for r in rules), *(ir.columns_read([g]) for g in partials)])
         return columns_to_load({t: read[t] for t in SCHEMA.tables if t in read
                                 and t in self.source.tables and SCHEMA.tables[t].kind == "claims"})
 
