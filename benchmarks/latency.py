@@ -187,8 +187,15 @@ def main(argv: list[str] | None = None) -> int:
         "history_visits_median": statistics.median(v["history_visits"] for v in visits),
         "violations_in_timed_calls": firings, "stats": stats,
         "targets": {"p99_le_3ms": stats["ruledsl_46_total"]["p99_ms"] <= 3.0,
+                    # all 46 rules against ZEN's line-level rules (the strict reading)
                     "faster_than_zen_median": stats["ruledsl_46_total"]["median_ms"]
-                    < stats["zen_line_evaluate"]["median_ms"]},
+                    < stats["zen_line_evaluate"]["median_ms"],
+                    # the same rules on both sides, wall and CPU time of the thread
+                    "same_rules_faster_than_zen_median_wall": stats["ruledsl_line_total"]["median_ms"]
+                    < stats["zen_line_evaluate"]["median_ms"],
+                    "same_rules_faster_than_zen_median_cpu":
+                    stats["ruledsl_line_total_cpu"]["median_ms"]
+                    < stats["zen_line_evaluate_cpu"]["median_ms"]},
         "loadavg_end": C.load_avg(),
         "command": "python benchmarks/latency.py " + " ".join(argv or sys.argv[1:]),
     }
