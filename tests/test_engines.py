@@ -158,3 +158,36 @@ def test_a_conjunction_decided_for_every_row_skips_the_rest(prune: bool) -> None
     assert run_rule(ev, book.rules[0]).num_rows == 0
     keyed_joins = [key for key in ev.shared if key[0] == "join" and key[1][2]]  # (by 人员编号)
     assert len(keyed_joins) == (0 if prune else 1)
+
+
+def test_a_kept_knowledge_base_keeps_its_own_join_indexes_while_they_still_hold() -> None:
+    """An index over the knowledge base alone (the catalogue keyed by code, with a condition
+    on the catalogue) is kept for the next claims; claims bringing a code the catalogue lacks
+    re-encode the codes and the index is built again; a condition on a parameter is never
+    kept. Every run agrees with the interpreter."""
+    book = load_text(f'规则 R-1 "r" {{ {HEAD}\n参数 k: 整数 = 2 "rank"\n'
+                     '对每条 明细 L 当 存在(药品 d 满足 d.med_list_codg = L.med_list_codg '
+                     '且 d.min_hosp_rank >= 2) 且 存在(药品 e 满足 e.med_list_codg = '
+                     'L.med_list_codg 且 e.min_hosp_rank >= 参数.k)\n}')
+    plan = book.compile()
+    kb = {"drug": make_table("drug", {"med_list_codg": ["D1", "D2", "D3"],
+                                      "min_hosp_rank": [2, 3, 1]})}
+
+    def claims(codes: list[str]) -> dict:
+        return {"fee": make_table("fee", {"feedetl_sn": [f"F{i}" for i in range(len(codes))],
+                                          "med_list_codg": codes, "list_type": ["101"] * len(codes),
+                                          "cnt": [1.0] * len(codes)})}
+
+    kept_before = None
+    runs = [(["D1", "D2"], 2), (["D1", "D2"], 3), (["D2", "D3"], 3), (["D0", "D2"], 3), (["D1"], 2)]
+    for codes, k in runs:  # (k = 3 after k = 2 on D1, rank 2: a kept 参数.k index would fire)
+        out = plan.run(claims(codes), kb, params={"k": k})
+        assert out.equals(interpret(book, claims(codes), kb, params={"k": k})), (codes, k)
+        assert plan._kb is not None
+        kept = dict(plan._kb[1].indexes)
+        assert len(kept) == 1  # the rank >= 2 index; never the one on 参数.k
+        if codes == ["D2", "D3"]:
+            assert next(iter(kept.values())) is kept_before  # codes the base has: reused
+        if codes == ["D0", "D2"]:
+            assert next(iter(kept.values())) is not kept_before  # D0 re-encoded the codes
+        kept_before = next(iter(kept.values()))

@@ -235,6 +235,9 @@ class KnowledgeBase:
         self._strings: dict[tuple[str, str], tuple[pa.Array, Vec]] = {}
         self._alone: dict[tuple[str, tuple[str, ...]], dict[str, Vec]] = {}
         self._sorted: dict[tuple[str, tuple[str, ...]], SortedStrings] = {}
+        self.indexes: dict[Any, Any] = {}
+        """Join indexes over its tables that read nothing else (see
+        :func:`~ruledsl.execute.join.inner_index`), kept for the next batch."""
         self._code_ranges: dict[str, tuple[tuple[str, str], ...]] | None = None
 
     def strings(self, table: str, column: str, domain: pa.Array) -> Vec:

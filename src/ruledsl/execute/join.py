@@ -27,6 +27,7 @@ import numpy as np
 
 from .. import ir
 from ..errors import ExecutionError
+from ..schema import SCHEMA
 from ..types import BOOL, STR, RowType
 from .frames import Frame
 from .reduce import longest_runs, reduce
@@ -328,6 +329,10 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis,
     data = ev.batch.table(table)
     restricted = outer is not None and bool(plan.keys) and data.n >= RESTRICT_ROWS \
         and len(outer[1]) * RESTRICT_FROM < data.n
+    kept = None if restricted else _kept_index(ev, var, table, plan, key)
+    if kept is not None:
+        ev.shared.put(("join", key), kept)
+        return kept
     if restricted:
         assert outer is not None
         cand = _rows_keyed_like(ev, var, table, plan, *outer)
@@ -347,7 +352,43 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis,
     index = _build_index(ev, var, table, plan, cand)
     if not restricted:
         ev.shared.put(("join", key), index)
+        if _knowledge_base_only(key) and table in ev.batch.kb.tables:
+            ev.batch.kb.indexes[key] = index
     return index
+
+
+def _kept_index(ev: Evaluator, var: str, table: str, plan: Analysis, key: tuple[Any, ...]
+                ) -> InnerIndex | None:
+    """The index of a knowledge-base table kept from an earlier batch (a 事前 service's
+    earlier call): kept only when its conditions and keys read the knowledge base alone and
+    no parameter (:func:`_knowledge_base_only`), used while its string keys are encoded in
+    the same dictionaries as now (a visit with codes the base lacks extends them; the index
+    is then built again rather than looked up through the old dictionary)."""
+    index = ev.batch.kb.indexes.get(key)
+    if index is None or not ev.prune:
+        return None
+    for (inner_expr, _), space in zip(plan.keys, index.spaces, strict=True):
+        if space.kind == "str" and _inner_eval(ev, inner_expr, var, table).dictionary \
+                is not space.dictionary:
+            return None
+    return index
+
+
+_KB_ONLY: dict[tuple[Any, ...], bool] = {}
+
+
+def _knowledge_base_only(key: tuple[Any, ...]) -> bool:
+    """Whether an index (by its key in the shared store) reads only knowledge-base tables
+    and no parameter, so that it holds for every batch over the same knowledge base."""
+    hit = _KB_ONLY.get(key)
+    if hit is None:
+        exprs = [*key[1], *key[2], *([key[4]] if isinstance(key[4], ir.Expr) else [])]
+        hit = all(SCHEMA.tables[t].kind == "kb" for t in ir.columns_read(exprs)) and not any(
+            isinstance(sub, ir.Param) for e in exprs for sub in ir.walk(e))
+        if len(_KB_ONLY) >= 1 << 16:
+            _KB_ONLY.clear()
+        _KB_ONLY[key] = hit
+    return hit
 
 
 def _rows_keyed_like(ev: Evaluator, var: str, table: str, plan: Analysis, frame: Frame,
