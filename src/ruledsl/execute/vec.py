@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 
 from ..data.load import strictly_increasing
 from ..types import BOOL, STR, DataType, ListType
+from .shared import IdentityMemo
 
 
 @attrs.define(slots=True)
@@ -647,21 +648,17 @@ def encode_beside(known: SortedStrings, known_vecs: Sequence[Vec],
                         known.code[v] if known_map is None else int(known_map[known.code[v]])
                         for v in own], dtype=np.int64)
 
-    def moved(vec: Vec, mapping: np.ndarray | None) -> Vec:
-        if mapping is None:
-            return vec
-        codes = mapping[np.maximum(vec.values, 0)] if len(mapping) else np.zeros(len(vec), np.int64)
-        return Vec(np.where(vec.values < 0, -1, codes), vec.valid, STR, merged)
-
-    return [moved(v, known_map) for v in known_vecs], [moved(v, own_map) for v in fresh]
+    return [v if known_map is None else recode(v, merged, known_map) for v in known_vecs], \
+        [recode(v, merged, own_map) for v in fresh]
 
 
 def recode(vec: Vec, dictionary: pa.Array, mapping: np.ndarray) -> Vec:
-    """Re-express string codes through ``mapping`` into ``dictionary``."""
+    """Re-express string codes through ``mapping`` into ``dictionary`` (a null's code stays -1,
+    as :func:`encode_shared` gives it)."""
     if len(mapping) == 0:
-        return Vec(np.zeros(len(vec), dtype=np.int64), np.zeros(len(vec), dtype=bool), STR,
+        return Vec(np.full(len(vec), -1, dtype=np.int64), np.zeros(len(vec), dtype=bool), STR,
                    dictionary)
-    values = mapping[np.where(vec.values < 0, 0, vec.values)]
+    values = np.where(vec.values < 0, -1, mapping[np.maximum(vec.values, 0)])
     return Vec(values, vec.valid, STR, dictionary)
 
 
@@ -688,16 +685,11 @@ def search_dictionary(dictionary: pa.Array, value: str) -> tuple[int, bool]:
 AS_LIST_UP_TO = 4096
 """A dictionary of at most this many strings is searched as a Python list (one conversion
 per dictionary, then ``bisect`` in C) rather than value by value through Arrow scalars."""
-_AS_LIST: dict[int, tuple[pa.Array, list[str]]] = {}
+_AS_LIST = IdentityMemo(limit=1024)
 
 
 def _as_list(dictionary: pa.Array) -> list[str]:
-    hit = _AS_LIST.get(id(dictionary))
-    if hit is None or hit[0] is not dictionary:  # (the entry keeps the array, so its id)
-        if len(_AS_LIST) >= 1024:
-            _AS_LIST.clear()
-        hit = _AS_LIST[id(dictionary)] = (dictionary, dictionary.to_pylist())
-    return hit[1]
+    return _AS_LIST.get("as_list", [dictionary], dictionary.to_pylist)
 
 
 def map_dictionary(vec: Vec, values: pa.Array, dtype: DataType) -> Vec:
