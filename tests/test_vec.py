@@ -226,3 +226,20 @@ def test_encoding_beside_a_kept_dictionary_is_encoding_everything_together(
         assert got.dictionary.equals(want.dictionary)
         assert got.values.tolist() == want.values.tolist()
         assert got.valid_mask().tolist() == want.valid_mask().tolist()
+
+
+@given(st.lists(st.text(max_size=3), max_size=12), st.lists(st.text(max_size=3), max_size=12))
+def test_dictionary_maps_are_kept_until_forgotten(a_values: list[str], b_values: list[str]) -> None:
+    a = vec.sorted_unique(pa.array(a_values, pa.string()))
+    b = vec.sorted_unique(pa.array(b_values, pa.string()))
+    merged, map_a, map_b = vec.unify_dictionaries(a, b)
+    assert merged.to_pylist() == sorted(set(a_values) | set(b_values))
+    assert [merged[i].as_py() for i in map_a] == a.to_pylist()
+    assert [merged[i].as_py() for i in map_b] == b.to_pylist()
+    to_b = vec.dictionary_map(a, b)
+    assert to_b.tolist() == [b.to_pylist().index(v) if v in b_values else -1
+                             for v in a.to_pylist()]
+    assert vec.unify_dictionaries(a, b)[1] is map_a and vec.dictionary_map(a, b) is to_b
+    vec.forget_dictionary_caches()
+    again = vec.dictionary_map(a, b)
+    assert again is not to_b and again.tolist() == to_b.tolist()

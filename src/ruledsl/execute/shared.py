@@ -111,6 +111,10 @@ class IdentityMemo:
         self._entries[key] = (tuple(objects), value)
         return value
 
+    def clear(self) -> None:
+        """Forget every entry (and let their objects go)."""
+        self._entries.clear()
+
 
 __all__: Sequence[str] = ("IdentityMemo", "SharedStore", "plan_lifetimes")
 

@@ -555,7 +555,8 @@ def encode_strings(array: pa.Array, dictionary: pa.Array) -> Vec:
     return Vec(values, valid, STR, dictionary)
 
 
-_UNIFY_CACHE: dict[tuple[int, int], tuple[pa.Array, pa.Array, pa.Array, np.ndarray, np.ndarray]] = {}
+_UNIFIED = IdentityMemo(limit=768)
+"""Code maps between two dictionaries, by the dictionaries' identity."""
 
 
 def unify_dictionaries(a: pa.Array, b: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
@@ -563,35 +564,29 @@ def unify_dictionaries(a: pa.Array, b: pa.Array) -> tuple[pa.Array, np.ndarray, 
     if a is b:
         ident = np.arange(len(a), dtype=np.int64)
         return a, ident, ident
-    key = (id(a), id(b))
-    hit = _UNIFY_CACHE.get(key)
-    if hit is not None and hit[0] is a and hit[1] is b:  # the entry keeps a and b alive
-        return hit[2], hit[3], hit[4]
+    return _UNIFIED.get("unify", [a, b], lambda: _unify(a, b))
+
+
+def _unify(a: pa.Array, b: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     merged = sorted_unique(pa.concat_arrays([a, b]))
     map_a = np.asarray(pc.index_in(a, value_set=merged)).astype(np.int64)
     map_b = np.asarray(pc.index_in(b, value_set=merged)).astype(np.int64)
-    if len(_UNIFY_CACHE) > 256:
-        _UNIFY_CACHE.clear()
-    _UNIFY_CACHE[key] = (a, b, merged, map_a, map_b)
     return merged, map_a, map_b
-
-
-_MAP_CACHE: dict[tuple[int, int], tuple[pa.Array, pa.Array, np.ndarray]] = {}
 
 
 def dictionary_map(source: pa.Array, target: pa.Array) -> np.ndarray:
     """Position of each ``source`` string in ``target`` (-1 when absent), cached."""
     if source is target:
         return np.arange(len(source), dtype=np.int64)
-    key = (id(source), id(target))
-    hit = _MAP_CACHE.get(key)
-    if hit is not None and hit[0] is source and hit[1] is target:
-        return hit[2]
-    mapping = np.asarray(pc.index_in(source, value_set=target).fill_null(-1)).astype(np.int64)
-    if len(_MAP_CACHE) > 512:
-        _MAP_CACHE.clear()
-    _MAP_CACHE[key] = (source, target, mapping)
-    return mapping
+    return _UNIFIED.get("map", [source, target], lambda: np.asarray(
+        pc.index_in(source, value_set=target).fill_null(-1)).astype(np.int64))
+
+
+def forget_dictionary_caches() -> None:
+    """Forget what was worked out from a batch's dictionaries (a finished bucket's, which
+    no other bucket has): always safe."""
+    _UNIFIED.clear()
+    _AS_LIST.clear()
 
 
 def constant_code(dictionary: pa.Array, value: str) -> tuple[int, bool]:

@@ -549,10 +549,7 @@ def _forget_bucket_caches(release_memory: bool = True) -> None:
     """
     from ..execute import vec
 
-    for name in ("_UNIFY_CACHE", "_MAP_CACHE"):
-        cache = getattr(vec, name, None)
-        if isinstance(cache, dict):
-            cache.clear()
+    vec.forget_dictionary_caches()
     gc.collect()
     if release_memory:
         pa.default_memory_pool().release_unused()
