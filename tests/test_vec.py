@@ -230,6 +230,7 @@ def test_encoding_beside_a_kept_dictionary_is_encoding_everything_together(
 
 @given(st.lists(st.text(max_size=3), max_size=12), st.lists(st.text(max_size=3), max_size=12))
 def test_dictionary_maps_are_kept_until_forgotten(a_values: list[str], b_values: list[str]) -> None:
+    vec.forget_dictionary_caches()  # (entries of earlier tests could fill the memo mid-way)
     a = vec.sorted_unique(pa.array(a_values, pa.string()))
     b = vec.sorted_unique(pa.array(b_values, pa.string()))
     merged, map_a, map_b = vec.unify_dictionaries(a, b)
