@@ -84,17 +84,17 @@ def _threads_now() -> int:
 
 
 def worker(spec: dict[str, Any]) -> None:
-    C.apply_threads_in_worker(spec["threads"])
     kind, folder = spec["kind"], Path(spec["folder"])
     heap = None
     if kind in ("plan", "plan_subset"):
-        # the process set up as `ruledsl run` sets it up for the same engine, before anything
-        # is loaded: big arrays from the C heap, freed blocks kept (one arena for the job
-        # threads), Arrow's buffers from the same heap
+        # the process set up as `ruledsl run` sets it up, before numpy or pyarrow is
+        # imported (their imports start threads): big arrays from the C heap, freed blocks
+        # kept, one arena for every thread, Arrow's buffers from the same heap
         from ruledsl.execute.memory import arrow_on_c_heap, keep_freed_memory
 
-        heap = keep_freed_memory(one_arena=spec.get("workers", 1) > 1)
+        heap = keep_freed_memory(one_arena=True)
         arrow_on_c_heap()
+    C.apply_threads_in_worker(spec["threads"])
     cpu0 = time.process_time()
     claims, kb, load_s, nbytes = _load(folder)
     res: dict[str, Any] = {"kind": kind, "load_s": round(load_s, 3), "arrow_bytes": nbytes,

@@ -395,6 +395,51 @@ def test_scaled_runs_freeze_and_thaw_only_their_own(ningxia: Rulebook) -> None:
         gc.unfreeze()
 
 
+def _fresh_python(code: str) -> str:
+    """What a fresh interpreter prints running ``code`` (stripped)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    return done.stdout.strip()
+
+
+def test_the_cli_sets_the_heap_up_before_numpy_and_pyarrow_start_threads() -> None:
+    """``ruledsl run`` asks for one arena first thing; it holds only if no library has
+    started a thread yet, so importing the CLI (and the package) loads neither library."""
+    loaded = _fresh_python("import sys, ruledsl, ruledsl.cli, ruledsl.execute.memory\n"
+                           "print(sorted({'numpy', 'pyarrow'} & set(sys.modules)))")
+    assert loaded == "[]"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+def test_one_arena_is_reported_as_not_held_once_other_threads_run() -> None:
+    from ruledsl.execute import memory
+
+    if not memory._libc():
+        pytest.skip("not glibc")
+    ask = "from ruledsl.execute.memory import keep_freed_memory as k\n"
+    assert _fresh_python(ask + "print(k(one_arena=True))") == "True"
+    started = "import threading, time\n" \
+              "threading.Thread(target=time.sleep, args=(2,), daemon=True).start()\n"
+    assert _fresh_python(ask + started + "print(k(one_arena=True))") == "False"
+    assert _fresh_python(ask + started + "print(k())") == "True"  # thresholds alone: held
+
+
+def test_the_package_exports_load_on_first_use() -> None:
+    import ruledsl
+    import ruledsl.check.checker  # the subpackage of the same name does not rebind it
+    from ruledsl import check
+    from ruledsl.rulebook import load_text
+
+    assert check is load_text and ruledsl.check is load_text
+    assert ruledsl.CompiledRulebook.__name__ == "CompiledRulebook"
+    assert {"CompiledRulebook", "check", "make_table", "parse"} <= set(dir(ruledsl))
+    with pytest.raises(AttributeError, match="no_such_name"):
+        ruledsl.no_such_name  # noqa: B018
+
+
 def test_jobs_release_memory_only_out_of_core(ningxia: Rulebook, tmp_path: Path,
                                              monkeypatch: Any) -> None:
     """A batch held in memory keeps its jobs' freed memory for the next job; an

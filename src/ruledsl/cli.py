@@ -174,6 +174,11 @@ def _output_file(path: str | None) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """``ruledsl run RULEBOOK [--claims DIR --kb DIR] [-o OUT] …``."""
     from .execute.memory import arrow_on_c_heap, keep_freed_memory
+
+    # the heap first, before numpy or pyarrow is imported (their imports start threads):
+    # big arrays from it, freed blocks reused, and one arena for every thread (the job
+    # threads', Arrow's), so that a block one thread frees is reused by another
+    keep_freed_memory(one_arena=True)
     from .execute.output import write_violations
     from .rulebook import load_rulebook
 
@@ -204,10 +209,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
     _check_scale_options(args)
     scaled = _scaled_run_wanted(args, claims)
-    # the heap, before any thread allocates: big arrays from it, freed blocks reused (by
-    # every job thread: one arena), and Arrow's buffers from it too
-    keep_freed_memory(one_arena=scaled)
-    arrow_on_c_heap()
+    arrow_on_c_heap()  # Arrow's buffers from the same heap
     book = load_rulebook(args.rulebook)
     params = _parse_params(book, args.param)
     try:

@@ -17,6 +17,16 @@ uses when jobs run on threads) it took 28.7-32.8 s against 30.9-33.9 s, system t
 8.3-13.2 against 13.0-16.1 s, peak RSS about the same (5.6-6.1 GB); the thresholds alone,
 or one arena alone, made no difference that these runs could show.
 
+One arena holds only if it is asked for before any other thread allocates: glibc fixes its
+arena limit when a second thread first needs an arena, and importing pyarrow starts threads
+(jemalloc's, and numpy's OpenBLAS pool on a multi-core machine) that do. ``ruledsl run`` had
+asked after those imports, so a job thread could keep an arena of its own, whose memory
+comes in 64 MiB heaps mapped and unmapped as it grows and shrinks, every one fresh pages
+(one 10M run: about 2,400 heaps, all in one thread), and whose bigger blocks are ``mmap`` s. Asked first (``import ruledsl`` loads neither library), at 10M lines and 2
+threads ``ruledsl run`` took 34.9-36.3 s against 37.4-39.8 s, system time 7.4-7.9 against
+10.0-14.2 s; at 1M in one batch 5.8-6.0 against 6.4-6.7 s, peak RSS 0.74-0.76 against
+0.98-1.02 GB (alternating runs, Intel machine of session 13, ``benchmarks/README.md``).
+
 A bucket's engine frames refer to each other in cycles, so a run that goes
 bucket by bucket frees each one with a full :func:`gc.collect`, whose cost is
 every object the process tracks (a Dask worker has many).
@@ -29,6 +39,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
 from typing import Any
 
 _M_TRIM_THRESHOLD = -1
@@ -53,10 +64,11 @@ def _libc() -> Any:
 
 def keep_freed_memory(one_arena: bool = False) -> bool:
     """Serve big blocks from the heap and keep freed memory for reuse (process-wide;
-    ``ruledsl run`` calls it). ``one_arena``: every thread allocates from the main heap
-    (call it before starting threads), so that a block one job frees is reused by the
-    next instead of sitting in another thread's arena. Returns whether the C library
-    accepted it."""
+    ``ruledsl run`` calls it first thing). ``one_arena``: every thread allocates from the
+    main heap, so that a block one job frees is reused by the next instead of sitting in
+    another thread's arena; call it before importing numpy or pyarrow (their imports start
+    threads). Returns whether it took effect: False off glibc, or for ``one_arena`` when
+    the process already had other threads (an arena of theirs may be in use)."""
     libc = _libc()
     if not libc:
         return False
@@ -64,7 +76,16 @@ def keep_freed_memory(one_arena: bool = False) -> bool:
     ok &= libc.mallopt(_M_TRIM_THRESHOLD, ctypes.c_int(_HEAP_UP_TO))
     if one_arena:
         ok &= libc.mallopt(_M_ARENA_MAX, ctypes.c_int(1))
+        ok &= not _other_threads()
     return bool(ok)
+
+
+def _other_threads() -> bool:
+    """Whether this process runs threads besides the calling one (Linux; elsewhere False)."""
+    try:
+        return len(os.listdir("/proc/self/task")) > 1
+    except OSError:
+        return False
 
 
 def arrow_on_c_heap() -> None:
