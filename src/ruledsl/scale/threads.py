@@ -321,11 +321,34 @@ class DatasetSource:
 Source = MemorySource | DatasetSource
 
 
-def open_source(claims: Any, rules: Sequence[Any], k: int) -> Source:
-    """A dataset path, a claims folder or in-memory tables, ready to be split."""
+def open_source(claims: Any, rules: Sequence[Any], buckets: int | None, workers: int
+                ) -> Source:
+    """A dataset path (its own buckets), a claims folder or in-memory tables, ready to be
+    split into ``buckets`` (default: :func:`default_buckets`)."""
     if isinstance(claims, str | os.PathLike) and is_dataset(claims):
         return DatasetSource(claims)
-    return MemorySource(read_tables(claims, "claims", rules), k)
+    tables = read_tables(claims, "claims", rules)
+    k = buckets if buckets is not None else default_buckets(
+        workers, sum(t.nbytes for t in tables.values()))
+    return MemorySource(tables, k)
+
+
+BIG_BATCH_BYTES = 512 << 20
+"""An in-memory batch of at least these Arrow bytes of claims is split into
+:data:`BIG_BATCH_BUCKETS_PER_WORKER` buckets per worker, a smaller one into 2: smaller
+buckets need less memory at once. ``ruledsl run --workers 2`` (alternating runs, the 2-core
+benchmark machine of session 13): 10M fee lines (2.65 GiB) with 6 buckets 31.8-32.3 s, peak
+RSS 4.2-4.4 GB, against 32.9-34.7 s and 4.7-4.9 GB with 4 (and 32.9-33.5 s with 8); 3M
+(0.8 GiB) 11.7-11.9 s and 1.4 GB against 11.9-12.9 s and 2.1-2.2 GB; but 1M (0.27 GiB)
+6.4-7.0 s against 5.9-6.2 s."""
+BIG_BATCH_BUCKETS_PER_WORKER = 3
+
+
+def default_buckets(workers: int, claim_bytes: int) -> int:
+    """Buckets per partitioning of an in-memory batch of ``claim_bytes`` (Arrow bytes of its
+    claim tables) run on ``workers`` threads or processes (see :data:`BIG_BATCH_BYTES`)."""
+    per_worker = BIG_BATCH_BUCKETS_PER_WORKER if claim_bytes >= BIG_BATCH_BYTES else 2
+    return max(1, per_worker * workers)
 
 
 # --------------------------------------------------------------- planning --
@@ -677,7 +700,8 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
         kb: The knowledge-base folder or tables.
         engine: ``local``, ``threads`` or ``dask``.
         workers: Threads (``threads``) or Dask workers of a local cluster.
-        buckets: Buckets of an in-memory batch (default ``2 × workers``).
+        buckets: Buckets of an in-memory batch (default :func:`default_buckets`: 2 per
+            worker, 3 for a batch of at least :data:`BIG_BATCH_BYTES`).
         scheduler: ``dask``: the scheduler address (default: a ``LocalCluster``).
         progress: Called as ``progress(label, done, total)`` after each job.
         notes: Called with informational lines (rules that run on the whole batch …).
@@ -694,7 +718,6 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    k = buckets if buckets is not None else max(1, 2 * workers)
 
     def timed(zh: str, en: str, step: Callable[[], T]) -> T:
         start = time.perf_counter()
@@ -704,7 +727,9 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
             phases(f"{zh}（{seconds:.1f} 秒）/ {en} ({seconds:.1f} s)")
         return value
 
-    source = timed("已读取理赔数据", "claims read", lambda: open_source(claims, compiled.rules, k))
+    source = timed("已读取理赔数据", "claims read",
+                   lambda: open_source(claims, compiled.rules, buckets, workers))
+    k = source.k
     kb_tables = read_tables(kb, "kb", compiled.rules)
     run = ScaledRun(compiled, source)
     if engine == "dask":
