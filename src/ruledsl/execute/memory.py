@@ -13,7 +13,7 @@ Arrow's own mimalloc pool: ``ruledsl run --workers 2`` at 10M lines took 33.3-34
 with it against 33.7-37.6 s without, at a lower peak RSS (5.9 against 6.6-6.9 GB),
 in alternating runs on the 2-core benchmark machine. With the thresholds raised and one
 arena for every thread as well (``keep_freed_memory(one_arena=True)``, which ``ruledsl run``
-uses when jobs run on threads) it took 28.7-32.8 s against 30.9-33.9 s, system time
+uses) it took 28.7-32.8 s against 30.9-33.9 s, system time
 8.3-13.2 against 13.0-16.1 s, peak RSS about the same (5.6-6.1 GB); the thresholds alone,
 or one arena alone, made no difference that these runs could show.
 
