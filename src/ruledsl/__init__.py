@@ -29,7 +29,7 @@ from .errors import RuleDslError as RuleDslError
 # ``ruledsl.check`` is the function below (``rulebook.load_text``), not the subpackage of that
 # name: the subpackage is imported now, so that importing it later cannot rebind the name
 import_module(".check", __name__)
-globals().pop("check")
+globals().pop("check", None)
 
 if TYPE_CHECKING:
     from .check.model import CheckedRule as CheckedRule

@@ -22,10 +22,12 @@ arena limit when a second thread first needs an arena, and importing pyarrow sta
 (jemalloc's, and numpy's OpenBLAS pool on a multi-core machine) that do. ``ruledsl run`` had
 asked after those imports, so a job thread could keep an arena of its own, whose memory
 comes in 64 MiB heaps mapped and unmapped as it grows and shrinks, every one fresh pages
-(one 10M run: about 2,400 heaps, all in one thread), and whose bigger blocks are ``mmap`` s. Asked first (``import ruledsl`` loads neither library), at 10M lines and 2
-threads ``ruledsl run`` took 34.9-36.3 s against 37.4-39.8 s, system time 7.4-7.9 against
-10.0-14.2 s; at 1M in one batch 5.8-6.0 against 6.4-6.7 s, peak RSS 0.74-0.76 against
-0.98-1.02 GB (alternating runs, Intel machine of session 13, ``benchmarks/README.md``).
+(one 10M run: about 2,400 heaps made and 2,600 unmapped, nearly all by one thread), and
+whose bigger blocks are ``mmap`` s. Asked first (``import ruledsl`` loads neither library),
+at 10M lines and 2 threads ``ruledsl run`` took 34.9-36.3 s against 37.4-39.8 s, system
+time 7.1-7.9 against 10.0-14.6 s; at 1M in one batch 5.8-6.0 against 6.4-6.7 s, peak RSS
+0.74-0.76 against 0.98-1.02 GB (alternating runs on the Intel machine of session 13; see
+``benchmarks/README.md``).
 
 A bucket's engine frames refer to each other in cycles, so a run that goes
 bucket by bucket frees each one with a full :func:`gc.collect`, whose cost is
