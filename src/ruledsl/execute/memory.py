@@ -26,7 +26,7 @@ comes in 64 MiB heaps mapped and unmapped as it grows and shrinks, every one fre
 whose bigger blocks are ``mmap`` s. Asked first (``import ruledsl`` loads neither library),
 at 10M lines and 2 threads ``ruledsl run`` took 34.9-36.3 s against 37.4-39.8 s, system
 time 7.1-7.9 against 10.0-14.6 s; at 1M in one batch 5.8-6.0 against 6.4-6.7 s, peak RSS
-0.74-0.76 against 0.98-1.02 GB (alternating runs on the Intel machine of session 13; see
+0.70-0.72 against 0.93-0.98 GiB (alternating runs on the Intel machine of session 13; see
 ``benchmarks/README.md``).
 
 A bucket's engine frames refer to each other in cycles, so a run that goes

@@ -338,8 +338,8 @@ BIG_BATCH_BYTES = 512 << 20
 :data:`BIG_BATCH_BUCKETS_PER_WORKER` buckets per worker, a smaller one into 2: smaller
 buckets need less memory at once. ``ruledsl run --workers 2`` (alternating runs, the 2-core
 benchmark machine of session 13): 10M fee lines (2.65 GiB) with 6 buckets 31.8-32.3 s, peak
-RSS 4.2-4.4 GB, against 32.9-34.7 s and 4.7-4.9 GB with 4 (and 32.9-33.5 s with 8); 3M
-(0.8 GiB) 11.7-11.9 s and 1.4 GB against 11.9-12.9 s and 2.1-2.2 GB; but 1M (0.27 GiB)
+RSS 4.05-4.22 GiB, against 32.9-34.7 s and 4.53-4.64 GiB with 4 (and 32.9-33.5 s with 8); 3M
+(0.8 GiB) 11.7-11.9 s and 1.32-1.33 GiB against 11.9-12.9 s and 2.03-2.09 GiB; but 1M (0.27 GiB)
 6.4-7.0 s against 5.9-6.2 s."""
 BIG_BATCH_BUCKETS_PER_WORKER = 3
 
