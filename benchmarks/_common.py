@@ -228,6 +228,7 @@ def run_child(argv: list[str], env: dict[str, str], timeout: float,
         "rss_limit_hit_mb": over[0] if over else None,
         "maxrss_mb": usage.ru_maxrss / 1024,  # Linux: KiB
         "cpu_s": usage.ru_utime + usage.ru_stime,
+        "sys_s": usage.ru_stime,
         "stdout": "".join(out_chunks),
         "stderr": "".join(err_chunks),
     }
