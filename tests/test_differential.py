@@ -134,8 +134,9 @@ def freeing_shared_results() -> Iterator[None]:
 @contextlib.contextmanager
 def paths_for_few_rows() -> Iterator[None]:
     """Run plans as when a big table meets a few rows: every join with fewer outer rows
-    than its table indexes only the rows keyed like them, and every ``and``/``or`` whose
-    left operand decides a row evaluates its right operand for the other rows alone."""
+    than its table indexes only the rows keyed like them, every ``and``/``or`` whose
+    left operand decides a row evaluates its right operand for the other rows alone, and
+    every CASE evaluates each value for the rows it gives alone."""
     saved = (join.RESTRICT_FROM, join.RESTRICT_ROWS, vector.SHORT_CIRCUIT_FROM,
              vector.SHORT_CIRCUIT_ROWS)
     join.RESTRICT_FROM, join.RESTRICT_ROWS = 1, 0

@@ -275,10 +275,23 @@ class Evaluator:
         return make_list(items, frame.n, expr.dtype)
 
     def _ev_Case(self, expr: ir.Case, frame: Frame) -> Vec:
-        result = self.ev(expr.else_, frame)
-        decided = np.zeros(frame.n, dtype=bool)
-        branches = [(self.ev(c, frame).true_mask(), self.ev(v, frame)) for c, v in expr.whens]
-        values = [v for _, v in branches] + [result]
+        """The first branch whose condition holds, else the ``否则`` value. Each value is
+        evaluated for the rows it gives alone when they are few (:data:`SHORT_CIRCUIT_FROM`,
+        as ``and``/``or`` evaluate their right operand): a price cap by hospital level
+        computes each level's cap for that level's lines only."""
+        open_rows = np.ones(frame.n, dtype=bool)
+        given: list[tuple[np.ndarray, ir.Expr]] = []  # (rows, value): the rows each gives
+        for cond, value in expr.whens:
+            take = self.ev(cond, frame).true_mask() & open_rows
+            open_rows &= ~take
+            given.append((np.flatnonzero(take), value))
+        given.append((np.flatnonzero(open_rows), expr.else_))
+        parts: list[tuple[np.ndarray, bool]] = []  # (rows, whether the value is for them alone)
+        values: list[Vec] = []
+        for rows, value in given:
+            alone = frame.n >= SHORT_CIRCUIT_ROWS and len(rows) * SHORT_CIRCUIT_FROM < frame.n
+            values.append(self.ev(value, frame.select(rows) if alone else frame))
+            parts.append((rows, alone))
         if expr.dtype == STR or any(v.dictionary is not None for v in values):
             values = unify_many(values)
         out = values[-1]
@@ -286,13 +299,12 @@ class Evaluator:
         if target is None:
             kinds = {v.values.dtype for v in values}
             target = np.float64 if np.dtype(np.float64) in kinds else out.values.dtype
-        out_values = out.values.astype(target, copy=True)
-        out_valid = out.valid_mask().copy()
-        for (cond, _), value in zip(branches, values[:-1], strict=True):
-            take = cond & ~decided
-            out_values = np.where(take, value.values.astype(target, copy=False), out_values)
-            out_valid = np.where(take, value.valid_mask(), out_valid)
-            decided |= cond
+        out_values = np.empty(frame.n, dtype=target)
+        out_valid = np.empty(frame.n, dtype=bool)
+        for (rows, alone), value in zip(parts, values, strict=True):
+            # (every row is given by exactly one branch or by 否则)
+            out_values[rows] = value.values if alone else value.values[rows]
+            out_valid[rows] = value.valid_mask() if alone else value.valid_mask()[rows]
         return Vec(out_values, out_valid, expr.dtype if expr.dtype != NULL else out.dtype,
                    out.dictionary)
 
