@@ -244,3 +244,26 @@ def test_dictionary_maps_are_kept_until_forgotten(a_values: list[str], b_values:
     vec.forget_dictionary_caches()
     again = vec.dictionary_map(a, b)
     assert again is not to_b and again.tolist() == to_b.tolist()
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "é", "", None]), st.integers(1, 6)),
+                max_size=40), st.integers(1, 3))
+def test_encoding_through_runs_agrees_with_hashing_every_value(
+        runs: list[tuple[str | None, int]], pieces: int) -> None:
+    """Runs of equal neighbours (fee lines grouped by visit) hashed once each give the
+    same dictionary and codes as hashing every value (nulls, empty strings, chunks)."""
+    values = [v for v, n in runs for _ in range(n)]
+    array = pa.array(values, pa.string())
+    cut = [len(values) * i // pieces for i in range(pieces + 1)]
+    chunks = [array.slice(a, b - a) for a, b in zip(cut, cut[1:])]
+    want = vec._encode_by_hashing(pa.chunked_array(chunks, pa.string()))
+    kept = vec.RUNS_FROM_ROWS
+    vec.RUNS_FROM_ROWS = 2  # (every chunk of 2 rows or more judged)
+    try:
+        got = vec._encode_runs_by_hashing(chunks)
+    finally:
+        vec.RUNS_FROM_ROWS = kept
+    assert got[0].equals(want[0]) and got[1].tolist() == want[1].tolist()
+    heads = vec._run_heads(array)
+    assert heads.tolist() == [i == 0 or values[i] is None or values[i] != values[i - 1]
+                              for i in range(len(values))]
