@@ -216,6 +216,28 @@ def test_parquet_round_trip(tmp_path: Path) -> None:
     assert got["fee"].equals(expected)
 
 
+def test_strings_the_file_holds_as_dictionaries_are_read_as_dictionaries(tmp_path: Path) -> None:
+    """``strings_as_dictionary``: the code columns the writer dictionary-encoded stay the
+    file's dictionaries; columns written plain and the key are read as strings; every
+    value is the one read without it."""
+    expected = pa.concat_tables([typed_fee()] * 400)
+    expected = expected.set_column(0, "feedetl_sn", pa.array(
+        [f"F{i:05d}" for i in range(expected.num_rows)]))
+    pq.write_table(expected, tmp_path / "fee.parquet", row_group_size=300,
+                   use_dictionary=["feedetl_sn", "med_list_codg", "vali_flag", "rxno"])
+    got = load_tables(tmp_path, "claims", only={"fee"}, strings_as_dictionary=True)["fee"]
+    types = {f.name: f.type for f in got.schema}
+    assert pa.types.is_dictionary(types["med_list_codg"]) and pa.types.is_dictionary(
+        types["vali_flag"]) and pa.types.is_dictionary(types["rxno"])
+    assert types["feedetl_sn"] == pa.string()  # (the key: checked for duplicates as text)
+    assert types["mdtrt_id"] == pa.string()  # (written plain)
+    decoded = pa.Table.from_arrays(
+        [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in got.columns],
+        schema=arrow_schema(TABLES["fee"]))
+    assert decoded.equals(load_tables(tmp_path, "claims", only={"fee"})["fee"])
+    assert decoded.equals(expected)
+
+
 def test_csv_round_trip_matches_parquet(tmp_path: Path) -> None:
     rows = [
         fee_row("F1"),

@@ -620,17 +620,17 @@ def test_cli_reports_the_steps_before_the_jobs(tmp_path: Path, capsys: Any,
     assert main([*base, "--workers", "2", "-o", str(tmp_path / "q.parquet")]) == 0
     assert "claims read" not in capsys.readouterr().err  # -q: quiet
     # a big batch gets 3 buckets per worker by default, the same output
-    monkeypatch.setattr(threads_module, "BIG_BATCH_BYTES", 1)
+    monkeypatch.setattr(threads_module, "BIG_BATCH_ROWS", 1)
     assert main([*base[1:], "--workers", "2", "-o", str(tmp_path / "big.parquet")]) == 0
     assert "encoded and split into 6 buckets per partitioning" in capsys.readouterr().err
     assert (tmp_path / "big.parquet").read_bytes() == (tmp_path / "p.parquet").read_bytes()
 
 
 def test_default_buckets_grow_with_the_batch() -> None:
-    from ruledsl.scale.threads import BIG_BATCH_BYTES, default_buckets
+    from ruledsl.scale.threads import BIG_BATCH_ROWS, default_buckets
 
-    assert default_buckets(2, BIG_BATCH_BYTES - 1) == 4
-    assert default_buckets(2, BIG_BATCH_BYTES) == 6
+    assert default_buckets(2, BIG_BATCH_ROWS - 1) == 4
+    assert default_buckets(2, BIG_BATCH_ROWS) == 6
     assert default_buckets(1, 0) == 2 and default_buckets(0, 0) == 1
 
 

@@ -267,3 +267,33 @@ def test_encoding_through_runs_agrees_with_hashing_every_value(
     heads = vec._run_heads(array)
     assert heads.tolist() == [i == 0 or values[i] is None or values[i] != values[i - 1]
                               for i in range(len(values))]
+
+
+
+@given(_TEXTS, st.integers(1, 3), st.booleans())
+def test_dictionary_columns_encode_as_their_strings(
+        columns: list[list[str | None]], pieces: int, extra_value: bool) -> None:
+    """Columns read from Parquet as dictionaries (a dictionary per chunk, maybe holding a
+    value no row has), beside columns read as strings, encode to the same codes in one
+    shared dictionary as the strings do."""
+    plain = [pa.chunked_array([c[i::pieces] for i in range(pieces)], pa.string())
+             for c in columns]
+
+    def as_dictionaries(column: pa.ChunkedArray) -> pa.ChunkedArray:
+        chunks = []
+        for chunk in column.chunks:
+            encoded = pa.chunked_array([chunk], pa.string()).dictionary_encode().chunk(0) \
+                if len(chunk) else pa.DictionaryArray.from_arrays(pa.array([], pa.int32()),
+                                                                  pa.array([], pa.string()))
+            dictionary = pa.concat_arrays([encoded.dictionary, pa.array(["zz"])]) \
+                if extra_value else encoded.dictionary
+            chunks.append(pa.DictionaryArray.from_arrays(encoded.indices, dictionary))
+        return pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string()))
+
+    as_read = [as_dictionaries(c) if k % 2 == 0 else c for k, c in enumerate(plain)]
+    with encoding_in_python(False):
+        want, got = vec.encode_shared(plain), vec.encode_shared(as_read)
+    assert vec.same_array(got[0].dictionary, got[-1].dictionary)
+    for w, g in zip(want, got, strict=True):
+        assert g.valid_mask().tolist() == w.valid_mask().tolist()
+        assert g.strings().to_pylist() == w.strings().to_pylist()

@@ -578,7 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Dask scheduler address (default: a local cluster)")
     p.add_argument("--buckets", type=int, default=None, metavar="K",
                    help="buckets an in-memory batch is split into (default: 2 x workers, "
-                        "3 x workers from 512 MiB of claims in memory)")
+                        "3 x workers from 3M claim rows in memory)")
     p.add_argument("--max-memory", metavar="SIZE",
                    help="advise when a bucket is estimated to need more than SIZE (e.g. 4G)")
     p.set_defaults(func=cmd_run)

@@ -129,6 +129,7 @@ def load_tables(
     kind: str,
     *,
     only: set[str] | None = None,
+    strings_as_dictionary: bool = False,
 ) -> dict[str, pa.Table]:
     """Read and validate the tables of one kind from ``folder``.
 
@@ -137,9 +138,18 @@ def load_tables(
         kind: ``claims`` or ``kb``.
         only: Load only these tables (national names or Chinese labels); the
             caller passes the tables its rules need.  ``None`` loads all.
+        strings_as_dictionary: Read the string columns that a Parquet file holds
+            dictionary-encoded throughout (codes and flags, not ids: see
+            :data:`DICTIONARY_BYTES_PER_VALUE`), other than the key, as
+            ``dictionary<int32, string>`` columns, the file's own dictionaries: no
+            string is copied out of the file, and encoding the column later hashes only
+            the dictionaries' values.  For a caller that encodes every string column
+            next (:func:`~ruledsl.execute.batch.encode_string_columns`, as ``ruledsl
+            run`` on worker threads does).
 
     Returns:
-        Table name → Arrow table with the contract's schema, in contract order.
+        Table name → Arrow table with the contract's schema, in contract order
+        (string columns read as dictionaries typed so; their values are the same).
         A missing optional table is absent from the result.
 
     Raises:
@@ -188,7 +198,7 @@ def load_tables(
                 )
             )
             continue
-        loaded, diags = _load_file(table, present[0])
+        loaded, diags = _load_file(table, present[0], strings_as_dictionary)
         diagnostics.extend(diags)
         if loaded is not None and not diags:
             result[table.name] = loaded
@@ -557,7 +567,8 @@ def _finish(
 # ---------------------------------------------------------------------------
 
 
-def _load_file(table: Table, path: Path) -> tuple[pa.Table | None, list[Diagnostic]]:
+def _load_file(table: Table, path: Path, strings_as_dictionary: bool = False
+               ) -> tuple[pa.Table | None, list[Diagnostic]]:
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -566,7 +577,7 @@ def _load_file(table: Table, path: Path) -> tuple[pa.Table | None, list[Diagnost
         return None, [_empty(path)]
     if path.suffix == ".csv":
         return _load_csv(table, path)
-    return _load_parquet(table, path)
+    return _load_parquet(table, path, strings_as_dictionary)
 
 
 def _empty(path: Path) -> Diagnostic:
@@ -591,19 +602,49 @@ def _unreadable(path: Path, why: str) -> Diagnostic:
     )
 
 
-def _load_parquet(table: Table, path: Path) -> tuple[pa.Table | None, list[Diagnostic]]:
+def _load_parquet(table: Table, path: Path, strings_as_dictionary: bool = False
+                  ) -> tuple[pa.Table | None, list[Diagnostic]]:
     try:
         pf = pq.ParquetFile(path)
         names = pf.schema_arrow.names
+        wanted = [c.name for c in table.columns if c.name in names]
+        as_dictionary = [name for name in _dictionary_encoded(pf.metadata) if name in wanted
+                         and (c := table.column(name)) is not None and c.dtype == STR
+                         and name not in table.key] if strings_as_dictionary else []
+        if as_dictionary:
+            pf = pq.ParquetFile(path, read_dictionary=as_dictionary)
     except (pa.ArrowException, OSError) as exc:
         return None, [_unreadable(path, f"not a valid Parquet file ({exc})")]
     src = _Source(path.name)
-    wanted = [c.name for c in table.columns if c.name in names]
     try:
         raw = pf.read(columns=wanted) if wanted else pa.table({})
     except (pa.ArrowException, OSError) as exc:
         return None, [_unreadable(path, f"corrupt Parquet data ({exc})")]
-    return _validate(table, raw, names, src)
+    return _validate(table, raw, names, src, keep_dictionaries=bool(as_dictionary))
+
+
+DICTIONARY_BYTES_PER_VALUE = 4
+"""A Parquet string column of at most this many uncompressed bytes per value is taken to be
+dictionary-encoded in the file throughout (a value written plain takes its 4-byte length and
+its bytes; an index into a dictionary, a few bits)."""
+
+
+def _dictionary_encoded(metadata: pq.FileMetaData) -> list[str]:
+    """The top-level columns of a Parquet file that its writer dictionary-encoded throughout
+    (:data:`DICTIONARY_BYTES_PER_VALUE`): codes such as item codes and flags, not ids."""
+    size: dict[str, int] = {}
+    values: dict[str, int] = {}
+    for g in range(metadata.num_row_groups):
+        group = metadata.row_group(g)
+        for j in range(group.num_columns):
+            column = group.column(j)
+            name = column.path_in_schema
+            if not column.has_dictionary_page:
+                size[name] = 1 << 62  # (one plain chunk: not throughout)
+            size[name] = size.get(name, 0) + column.total_uncompressed_size
+            values[name] = values.get(name, 0) + column.num_values
+    return [name for name, n in values.items()
+            if n and size[name] <= DICTIONARY_BYTES_PER_VALUE * n and "." not in name]
 
 
 def _scan_bytes(path: Path) -> tuple[str | None, bool, int, int | None]:
@@ -803,9 +844,11 @@ def _missing_columns(table: Table, names: list[str], src: _Source) -> list[_Prob
 
 
 def _validate(
-    table: Table, raw: pa.Table, names: list[str], src: _Source, *, check_key: bool = True
+    table: Table, raw: pa.Table, names: list[str], src: _Source, *, check_key: bool = True,
+    keep_dictionaries: bool = False,
 ) -> tuple[pa.Table | None, list[Diagnostic]]:
-    """Check columns, convert types and check the key of one table."""
+    """Check columns, convert types and check the key of one table. ``keep_dictionaries``:
+    string columns given as dictionaries of strings (outside the key) stay so."""
     schema = arrow_schema(table)
     if raw.schema.equals(schema) and all(
             _all_finite(raw.column(c.name)) for c in table.columns if c.dtype in (FLOAT, MONEY)):
@@ -827,7 +870,9 @@ def _validate(
             continue
         data = raw.column(col.name)
         try:
-            converted, col_bads = _convert(data, col)
+            converted, col_bads = (data, []) if keep_dictionaries and col.name not in table.key \
+                and _dictionary_of_strings(data.type) and col.dtype == STR \
+                else _convert(data, col)
         except _ColumnError as err:
             failed.add(col.name)
             problems.append(
@@ -852,7 +897,13 @@ def _validate(
         problems.extend(dups)
     if problems or bads or hidden:
         return None, _finish(src, problems, bads, index, hidden)
-    return pa.Table.from_arrays([arrays[f.name] for f in schema], schema=schema), []
+    return pa.Table.from_arrays([arrays[f.name] for f in schema], schema=pa.schema(
+        [f.with_type(arrays[f.name].type) if _dictionary_of_strings(arrays[f.name].type) else f
+         for f in schema])), []
+
+
+def _dictionary_of_strings(t: pa.DataType) -> bool:
+    return pa.types.is_dictionary(t) and t.value_type == pa.string()
 
 
 def strictly_increasing(*columns: pa.Array | pa.ChunkedArray) -> bool:

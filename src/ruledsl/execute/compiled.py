@@ -64,18 +64,19 @@ class RuleSummary:
     seconds: float
 
 
-def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = ()) -> dict[str, pa.Table]:
+def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = (),
+                strings_as_dictionary: bool = False) -> dict[str, pa.Table]:
     """Claims or knowledge-base tables from a folder or from in-memory Arrow tables.
 
     From a folder, only the tables ``rules`` read are loaded (all when no rules
     are given); a required one that is missing is an error naming the rules
-    that need it.
+    that need it. ``strings_as_dictionary``: see :func:`~ruledsl.data.load.load_tables`.
     """
     if not isinstance(source, str | Path):
         return {name: normalize_table(name, table) for name, table in source.items()}
     folder = Path(source)
     if not rules:
-        return load_tables(folder, kind)
+        return load_tables(folder, kind, strings_as_dictionary=strings_as_dictionary)
     needers: dict[str, list[str]] = {}
     for rule in rules:
         for table in rule.tables() | ({"settlement"} if "fee" in rule.tables() else set()):
@@ -89,7 +90,7 @@ def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = ()) ->
             zh=f"{folder} 中缺少数据表 {t}（{t}.parquet 或 {t}.csv），规则 {', '.join(needers[t])} 需要它",
             en=f"{folder} has no table {t} ({t}.parquet or {t}.csv), needed by rules "
                f"{', '.join(needers[t])}") for t in missing])
-    return load_tables(folder, kind, only=set(needers))
+    return load_tables(folder, kind, only=set(needers), strings_as_dictionary=strings_as_dictionary)
 
 
 FREE_SHARED_FROM_ROWS = 100_000

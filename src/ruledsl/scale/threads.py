@@ -321,33 +321,42 @@ class DatasetSource:
 Source = MemorySource | DatasetSource
 
 
-def open_source(claims: Any, rules: Sequence[Any], buckets: int | None, workers: int
-                ) -> Source:
+def open_source(claims: Any, rules: Sequence[Any], buckets: int | None, workers: int,
+                encoded_here: bool = False) -> Source:
     """A dataset path (its own buckets), a claims folder or in-memory tables, ready to be
-    split into ``buckets`` (default: :func:`default_buckets`)."""
+    split into ``buckets`` (default: :func:`default_buckets`). ``encoded_here``: the batch's
+    strings will be encoded in this process (:meth:`MemorySource.encode_strings`), so the
+    code columns a folder's Parquet files hold dictionary-encoded are read as the files'
+    dictionaries (:func:`~ruledsl.data.load.load_tables`). 10M fee lines, 2 threads, three
+    alternating pairs on the 2-core machine of session 14: read, encoded and split in
+    7.9-8.4 s against 10.5-10.9 s (2.12 against 2.65 GiB of Arrow read, peak RSS 3.5
+    against 3.9-4.1 GiB by then); ``ruledsl run`` 30.7, 30.7, 31.9 s against 35.2, 31.3,
+    32.5 s."""
     if isinstance(claims, str | os.PathLike) and is_dataset(claims):
         return DatasetSource(claims)
-    tables = read_tables(claims, "claims", rules)
+    tables = read_tables(claims, "claims", rules, strings_as_dictionary=encoded_here)
     k = buckets if buckets is not None else default_buckets(
-        workers, sum(t.nbytes for t in tables.values()))
+        workers, sum(t.num_rows for t in tables.values()))
     return MemorySource(tables, k)
 
 
-BIG_BATCH_BYTES = 512 << 20
-"""An in-memory batch of at least these Arrow bytes of claims is split into
+BIG_BATCH_ROWS = 3_000_000
+"""An in-memory batch of at least this many claim rows (all its tables) is split into
 :data:`BIG_BATCH_BUCKETS_PER_WORKER` buckets per worker, a smaller one into 2: smaller
 buckets need less memory at once. ``ruledsl run --workers 2`` (alternating runs, the 2-core
-benchmark machine of session 13): 10M fee lines (2.65 GiB) with 6 buckets 31.8-32.3 s, peak
-RSS 4.05-4.22 GiB, against 32.9-34.7 s and 4.53-4.64 GiB with 4 (and 32.9-33.5 s with 8); 3M
-(0.8 GiB) 11.7-11.9 s and 1.32-1.33 GiB against 11.9-12.9 s and 2.03-2.09 GiB; but 1M (0.27 GiB)
-6.4-7.0 s against 5.9-6.2 s."""
+benchmark machine of session 13): 10M fee lines (17.2M rows, 2.65 GiB of Arrow with strings
+as strings) with 6 buckets 31.8-32.3 s, peak RSS 4.05-4.22 GiB, against 32.9-34.7 s and
+4.53-4.64 GiB with 4 (and 32.9-33.5 s with 8); 3M (5.2M rows, 0.8 GiB) 11.7-11.9 s and
+1.32-1.33 GiB against 11.9-12.9 s and 2.03-2.09 GiB; but 1M (1.7M rows, 0.27 GiB) 6.4-7.0 s
+against 5.9-6.2 s. (Counted in Arrow bytes until strings were read as dictionaries, which
+made the same batches smaller.)"""
 BIG_BATCH_BUCKETS_PER_WORKER = 3
 
 
-def default_buckets(workers: int, claim_bytes: int) -> int:
-    """Buckets per partitioning of an in-memory batch of ``claim_bytes`` (Arrow bytes of its
-    claim tables) run on ``workers`` threads or processes (see :data:`BIG_BATCH_BYTES`)."""
-    per_worker = BIG_BATCH_BUCKETS_PER_WORKER if claim_bytes >= BIG_BATCH_BYTES else 2
+def default_buckets(workers: int, claim_rows: int) -> int:
+    """Buckets per partitioning of an in-memory batch of ``claim_rows`` (rows of all its
+    claim tables) run on ``workers`` threads or processes (see :data:`BIG_BATCH_ROWS`)."""
+    per_worker = BIG_BATCH_BUCKETS_PER_WORKER if claim_rows >= BIG_BATCH_ROWS else 2
     return max(1, per_worker * workers)
 
 
@@ -701,7 +710,7 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
         engine: ``local``, ``threads`` or ``dask``.
         workers: Threads (``threads``) or Dask workers of a local cluster.
         buckets: Buckets of an in-memory batch (default :func:`default_buckets`: 2 per
-            worker, 3 for a batch of at least :data:`BIG_BATCH_BYTES`).
+            worker, 3 for a batch of at least :data:`BIG_BATCH_ROWS`).
         scheduler: ``dask``: the scheduler address (default: a ``LocalCluster``).
         progress: Called as ``progress(label, done, total)`` after each job.
         notes: Called with informational lines (rules that run on the whole batch …).
@@ -728,7 +737,8 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
         return value
 
     source = timed("已读取理赔数据", "claims read",
-                   lambda: open_source(claims, compiled.rules, buckets, workers))
+                   lambda: open_source(claims, compiled.rules, buckets, workers,
+                                       encoded_here=engine != "dask"))
     k = source.k
     kb_tables = read_tables(kb, "kb", compiled.rules)
     run = ScaledRun(compiled, source)
