@@ -479,9 +479,11 @@ def test_a_result_delivered_twice_is_counted_once(ningxia: Rulebook, tmp_path: P
     assert once.equals(twice)
     fired = {s.rule_id: s.firings for s in summary}
     assert sum(fired.values()) == once.num_rows
-    for external_from in (0, 1 << 20):  # every rule merged externally / in memory
+    for external_from, at_once in ((0, 1 << 26), (1 << 20, 1 << 26), (1 << 20, 0)):
+        # every rule merged externally / in memory, the files read whole / rule by rule
         monkeypatch.setattr(merge, "EXTERNAL_FROM_ROWS", external_from)
-        spill = tmp_path / f"spill-{external_from}"
+        monkeypatch.setattr(merge, "READ_AT_ONCE_UP_TO_BYTES", at_once)
+        spill = tmp_path / f"spill-{external_from}-{at_once}"
         spill.mkdir()
         spilled = MergedViolations(plan, [spill_result(spill, r) for r in results + results[:2]])
         assert concat_and_sort(list(spilled.parts())).equals(once)
