@@ -695,3 +695,32 @@ def test_key_hashes_are_fnv1a_of_the_utf8_bytes(words: list[str], one_length: bo
     for offset in (0, 1):  # also a slice of a longer array
         part = array.slice(offset)
         assert _fnv_array(part, 7).tolist() == [_fnv_bytes(w.encode(), 7) for w in words[offset:]]
+
+
+def test_claims_read_while_the_rulebook_loads_are_the_claims_read_after(
+        ningxia: Rulebook, tmp_path: Path, capsys: Any) -> None:
+    """``ruledsl run`` on threads reads a claims folder while it loads the rulebook: the
+    same tables as reading it after; a table the rules need missing or unreadable, the
+    folder is read again, whose message names the rules."""
+    from ruledsl.execute.compiled import read_tables
+    from ruledsl.scale.threads import ClaimsPrefetch
+
+    claims, kb = generate(persons=10, seed=3)
+    folder = write_folder(tmp_path / "claims", claims)
+    kb_dir = write_folder(tmp_path / "kb", kb)
+    plan = ningxia.compile(rules=["GL-02", "YP-06"])
+    early = ClaimsPrefetch(folder).tables(plan.rules)
+    late = read_tables(folder, "claims", plan.rules, strings_as_dictionary=True)
+    assert early is not None and early.keys() == late.keys()
+    assert all(early[t].equals(late[t]) for t in late)
+    (folder / "fee.parquet").rename(tmp_path / "fee.parquet")
+    assert ClaimsPrefetch(folder).tables(plan.rules) is None
+    base = ["run", str(NINGXIA), "--claims", str(folder), "--kb", str(kb_dir),
+            "--rules", "GL-02", "YP-06", "--workers", "2"]
+    assert main(base) != 0
+    err = capsys.readouterr().err
+    assert "D0001" in err and "fee" in err and "YP-06" in err  # (the rule that needs it)
+    (tmp_path / "fee.parquet").rename(folder / "fee.parquet")
+    (folder / "operation.parquet").write_bytes(b"not parquet")  # (not read by these rules)
+    assert ClaimsPrefetch(folder).tables(plan.rules) is None
+    assert main([*base, "-q", "-o", str(tmp_path / "out.parquet")]) == 0

@@ -210,6 +210,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_scale_options(args)
     scaled = _scaled_run_wanted(args, claims)
     arrow_on_c_heap()  # Arrow's buffers from the same heap
+    prefetched = _prefetch_claims(args, claims) if scaled else None
     book = load_rulebook(args.rulebook)
     params = _parse_params(book, args.param)
     try:
@@ -222,7 +223,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # and the output is written rule by rule, so it need not fit in memory
         spill_root = Path(args.output).resolve().parent if args.output else None
         with tempfile.TemporaryDirectory(prefix=".ruledsl-spill-", dir=spill_root) as spill:
-            merged = _run_scaled(args, compiled, claims, kb, spill)
+            merged = _run_scaled(args, compiled, claims, kb, spill, prefetched)
             violations = _write_parts(merged.parts(), args.output, args.format)
             summary = merged.summary()
     else:
@@ -320,8 +321,19 @@ def _check_scale_options(args: argparse.Namespace) -> None:
             raise UsageError(f"--max-memory: {exc}") from None
 
 
+def _prefetch_claims(args: argparse.Namespace, claims: Any) -> Any:
+    """A claims folder's tables, read while the rulebook is loaded, for a run on threads
+    (:class:`~ruledsl.scale.threads.ClaimsPrefetch`); None for a dataset or Dask."""
+    from .scale.buckets import is_dataset
+    from .scale.threads import ClaimsPrefetch
+
+    if args.engine == "dask" or is_dataset(claims) or not Path(claims).is_dir():
+        return None
+    return ClaimsPrefetch(claims)
+
+
 def _run_scaled(args: argparse.Namespace, compiled: Any, claims: Any, kb: Any,
-                spill: str) -> Any:
+                spill: str, prefetched: Any = None) -> Any:
     """``run --workers N --engine local|threads|dask [--scheduler ADDR] [--max-memory SIZE]``."""
     from .scale.threads import parse_size, run_scaled_parts
 
@@ -340,7 +352,7 @@ def _run_scaled(args: argparse.Namespace, compiled: Any, claims: Any, kb: Any,
                             workers=args.workers, buckets=args.buckets,
                             scheduler=args.scheduler, progress=Progress(not args.quiet),
                             notes=advice if limit is not None else note, max_memory=limit,
-                            spill=spill, phases=note)
+                            spill=spill, phases=note, prefetched=prefetched)
 
 
 def cmd_partition(args: argparse.Namespace) -> int:

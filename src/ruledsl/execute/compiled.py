@@ -77,11 +77,7 @@ def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = (),
     folder = Path(source)
     if not rules:
         return load_tables(folder, kind, strings_as_dictionary=strings_as_dictionary)
-    needers: dict[str, list[str]] = {}
-    for rule in rules:
-        for table in rule.tables() | ({"settlement"} if "fee" in rule.tables() else set()):
-            if SCHEMA.tables[table].kind == kind:
-                needers.setdefault(table, []).append(rule.id)
+    needers = tables_needed(rules, kind)
     missing = [t for t in missing_tables(folder, kind)
                if t in needers and not SCHEMA.tables[t].optional]
     if missing:
@@ -91,6 +87,17 @@ def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = (),
             en=f"{folder} has no table {t} ({t}.parquet or {t}.csv), needed by rules "
                f"{', '.join(needers[t])}") for t in missing])
     return load_tables(folder, kind, only=set(needers), strings_as_dictionary=strings_as_dictionary)
+
+
+def tables_needed(rules: Sequence[CheckedRule], kind: str) -> dict[str, list[str]]:
+    """The tables of ``kind`` that ``rules`` read (with settlement wherever fee lines are
+    read: hygiene drops the lines of cancelled settlements), each with the rules reading it."""
+    needers: dict[str, list[str]] = {}
+    for rule in rules:
+        for table in rule.tables() | ({"settlement"} if "fee" in rule.tables() else set()):
+            if SCHEMA.tables[table].kind == kind:
+                needers.setdefault(table, []).append(rule.id)
+    return needers
 
 
 FREE_SHARED_FROM_ROWS = 100_000
