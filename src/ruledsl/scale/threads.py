@@ -353,10 +353,9 @@ class ClaimsPrefetch:
         handed over once (not kept here: the run frees them as it encodes them)."""
         self._done.wait()
         got, self._tables = self._tables, None
-        if got is None or not rules:
-            return got
-        needed = tables_needed(rules, "claims")
-        if any(t not in got and not SCHEMA.tables[t].optional for t in needed):
+        needed = tables_needed(rules, "claims") if rules else {
+            t.name: [] for t in SCHEMA.tables.values() if t.kind == "claims"}  # (all: as read)
+        if got is None or any(t not in got and not SCHEMA.tables[t].optional for t in needed):
             return None
         return {t: table for t, table in got.items() if t in needed}
 
