@@ -521,15 +521,13 @@ def _run_starts(chunk: pa.Array) -> np.ndarray | None:
     """Where each run of equal neighbours of ``chunk`` starts (a null starts its own), or
     None when the runs are not fewer than ``1 / RUNS_FROM`` of its rows (judged on its
     first :data:`RUNS_SAMPLE` rows first)."""
-    if len(chunk) < RUNS_FROM_ROWS or _count_runs(chunk.slice(0, RUNS_SAMPLE)) * RUNS_FROM \
-            >= min(len(chunk), RUNS_SAMPLE):
+    if len(chunk) < RUNS_FROM_ROWS:
         return None
-    starts = np.flatnonzero(_run_heads(chunk))
+    sample = _run_heads(chunk.slice(0, RUNS_SAMPLE))
+    if np.count_nonzero(sample) * RUNS_FROM >= len(sample):
+        return None
+    starts = np.flatnonzero(sample if len(sample) == len(chunk) else _run_heads(chunk))
     return starts if len(starts) * RUNS_FROM < len(chunk) else None
-
-
-def _count_runs(chunk: pa.Array) -> int:
-    return int(np.count_nonzero(_run_heads(chunk)))
 
 
 def _run_heads(chunk: pa.Array) -> np.ndarray:

@@ -286,12 +286,10 @@ class Evaluator:
             open_rows &= ~take
             given.append((np.flatnonzero(take), value))
         given.append((np.flatnonzero(open_rows), expr.else_))
-        parts: list[tuple[np.ndarray, bool]] = []  # (rows, whether the value is for them alone)
-        values: list[Vec] = []
-        for rows, value in given:
-            alone = frame.n >= SHORT_CIRCUIT_ROWS and len(rows) * SHORT_CIRCUIT_FROM < frame.n
-            values.append(self.ev(value, frame.select(rows) if alone else frame))
-            parts.append((rows, alone))
+        alone = [frame.n >= SHORT_CIRCUIT_ROWS and len(rows) * SHORT_CIRCUIT_FROM < frame.n
+                 for rows, _ in given]  # (whether a value is evaluated for its rows alone)
+        values = [self.ev(value, frame.select(rows) if by_itself else frame)
+                  for (rows, value), by_itself in zip(given, alone, strict=True)]
         if expr.dtype == STR or any(v.dictionary is not None for v in values):
             values = unify_many(values)
         out = values[-1]
@@ -301,10 +299,10 @@ class Evaluator:
             target = np.float64 if np.dtype(np.float64) in kinds else out.values.dtype
         out_values = np.empty(frame.n, dtype=target)
         out_valid = np.empty(frame.n, dtype=bool)
-        for (rows, alone), value in zip(parts, values, strict=True):
+        for (rows, _), by_itself, value in zip(given, alone, values, strict=True):
             # (every row is given by exactly one branch or by 否则)
-            out_values[rows] = value.values if alone else value.values[rows]
-            out_valid[rows] = value.valid_mask() if alone else value.valid_mask()[rows]
+            out_values[rows] = value.values if by_itself else value.values[rows]
+            out_valid[rows] = value.valid_mask() if by_itself else value.valid_mask()[rows]
         return Vec(out_values, out_valid, expr.dtype if expr.dtype != NULL else out.dtype,
                    out.dictionary)
 

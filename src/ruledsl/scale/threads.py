@@ -53,7 +53,7 @@ import pyarrow as pa
 
 from .. import ir
 from ..check.model import ParamInfo
-from ..data.load import hygiene_keeps, load_tables, table_file
+from ..data.load import hygiene_keeps, load_tables, missing_tables
 from ..errors import ExecutionError, RuleDslError
 from ..execute.batch import (
     columns_to_load,
@@ -65,6 +65,7 @@ from ..execute.compiled import CompiledRulebook, RuleSummary, read_tables, table
 from ..execute.memory import freeze_long_lived, release_freed_memory, thaw_long_lived
 from ..execute.output import empty_violations
 from ..schema import SCHEMA
+from ..schema.contract import tables_of_kind
 from .buckets import (
     Buckets,
     Dataset,
@@ -339,8 +340,8 @@ class ClaimsPrefetch:
 
     def _read(self) -> None:
         try:
-            held = {t.name for t in SCHEMA.tables.values()
-                    if t.kind == "claims" and table_file(self.folder, t.name) is not None}
+            held = {t.name for t in tables_of_kind("claims")} \
+                - set(missing_tables(self.folder, "claims"))
             self._tables = load_tables(self.folder, "claims", only=held,
                                        strings_as_dictionary=True)
         except Exception:  # noqa: BLE001 - read again by open_source, which reports it
@@ -354,7 +355,7 @@ class ClaimsPrefetch:
         self._done.wait()
         got, self._tables = self._tables, None
         needed = tables_needed(rules, "claims") if rules else {
-            t.name: [] for t in SCHEMA.tables.values() if t.kind == "claims"}  # (all: as read)
+            t.name: [] for t in tables_of_kind("claims")}  # (all of them: as read after)
         if got is None or any(t not in got and not SCHEMA.tables[t].optional for t in needed):
             return None
         return {t: table for t, table in got.items() if t in needed}
