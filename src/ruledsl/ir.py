@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
 from .source import Span
 from .types import DataType
+
+T = TypeVar("T")
 
 
 @attrs.frozen(cache_hash=True)
@@ -253,7 +255,29 @@ def walk(node: Expr) -> Iterator[Expr]:
         yield from walk(child)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+def memo_by_identity(fn: Callable[[Expr], T]) -> Callable[[Expr], T]:
+    """Memoise a function of one node by the node's identity (up to ``1 << 16`` nodes, then
+    start again). Unlike :func:`functools.lru_cache`, a look-up never compares expression
+    trees: a node equal to a cached one but not it (the same rule compiled again, by a
+    service that reloads its rulebook) would be compared with it node by node on every
+    call. An entry keeps its node alive, so that no other node takes its id."""
+    memo: dict[int, tuple[Expr, T]] = {}
+
+    @functools.wraps(fn)
+    def memoised(node: Expr) -> T:
+        hit = memo.get(id(node))
+        if hit is not None:
+            return hit[1]
+        if len(memo) >= 1 << 16:
+            memo.clear()
+        value = fn(node)
+        memo[id(node)] = (node, value)
+        return value
+
+    return memoised
+
+
+@memo_by_identity
 def free_vars(node: Expr) -> frozenset[str]:
     """The variables ``node`` reads that it does not bind itself.
 
@@ -280,7 +304,7 @@ def free_vars(node: Expr) -> frozenset[str]:
     return out
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@memo_by_identity
 def uses_group(node: Expr) -> bool:
     """Whether ``node`` contains a :class:`GroupAgg` (outside nested ``Agg`` sources)."""
     return any(isinstance(sub, GroupAgg) for sub in walk(node))

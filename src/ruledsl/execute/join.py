@@ -329,7 +329,7 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis,
     data = ev.batch.table(table)
     restricted = outer is not None and bool(plan.keys) and data.n >= RESTRICT_ROWS \
         and len(outer[1]) * RESTRICT_FROM < data.n
-    kept = None if restricted else _kept_index(ev, var, table, plan, key)
+    kept = None if restricted else _kept_index(ev, key)
     if kept is not None:
         ev.shared.put(("join", key), kept)
         return kept
@@ -357,21 +357,15 @@ def inner_index(ev: Evaluator, var: str, table: str, plan: Analysis,
     return index
 
 
-def _kept_index(ev: Evaluator, var: str, table: str, plan: Analysis, key: tuple[Any, ...]
-                ) -> InnerIndex | None:
+def _kept_index(ev: Evaluator, key: tuple[Any, ...]) -> InnerIndex | None:
     """The index of a knowledge-base table kept from an earlier batch (a 事前 service's
     earlier call): kept only when its conditions and keys read the knowledge base alone and
-    no parameter (:func:`_knowledge_base_only`), used while its string keys are encoded in
-    the same dictionaries as now (a visit with codes the base lacks extends them; the index
-    is then built again rather than looked up through the old dictionary)."""
-    index = ev.batch.kb.indexes.get(key)
-    if index is None or not ev.prune:
-        return None
-    for (inner_expr, _), space in zip(plan.keys, index.spaces, strict=True):
-        if space.kind == "str" and _inner_eval(ev, inner_expr, var, table).dictionary \
-                is not space.dictionary:
-            return None
-    return index
+    no parameter (:func:`_knowledge_base_only`), so that it holds the same rows and keys for
+    every batch over the same tables. Its string keys stay coded in the dictionaries they
+    had when it was built: a batch whose codes are encoded otherwise (a visit with codes the
+    base lacks) is looked up through the strings (:func:`_outer_codes`), as any outer side
+    encoded apart is."""
+    return ev.batch.kb.indexes.get(key) if ev.prune else None
 
 
 _KB_ONLY: dict[tuple[Any, ...], bool] = {}
