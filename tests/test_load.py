@@ -651,6 +651,32 @@ def test_problems_in_several_files_reported_together(tmp_path: Path) -> None:
     assert {d.code for d in err.diagnostics} == {"D0001", "D0003", "D0005"}
 
 
+
+def test_files_read_at_once_give_the_same_tables_and_problems_in_the_same_order(
+        tmp_path: Path) -> None:
+    """``threads=2`` reads the biggest file first, beside the others: the same tables, and
+    every problem of every file in contract order, as one file after another."""
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.mkdir(), bad.mkdir()
+    for t in TABLES.values():
+        if t.kind == "claims" and t.name != "fee":
+            pq.write_table(arrow_schema(t).empty_table(), good / f"{t.name}.parquet")
+    pq.write_table(typed_fee(), good / "fee.parquet")
+    pq.write_table(arrow_schema(TABLES["person"]).empty_table(), bad / "person.parquet")
+    write_csv(bad / "fee.csv", [fee_row("F1", cnt="x"), fee_row("F1")])
+    (bad / "settlement.csv").write_bytes(b"")
+    (bad / "diagnosis.parquet").write_bytes(b"not parquet")
+    one = load_tables(good, "claims")
+    two = load_tables(good, "claims", threads=2)
+    assert list(two) == list(one) and all(two[n].equals(one[n]) for n in one)
+    with pytest.raises(DataError) as first:
+        load_tables(bad, "claims")
+    with pytest.raises(DataError) as second:
+        load_tables(bad, "claims", threads=2)
+    assert messages(second.value) == messages(first.value)
+    assert {d.code for d in second.value.diagnostics} == {"D0001", "D0003", "D0004", "D0005",
+                                                          "D0006"}
+
 # -- keys --------------------------------------------------------------------------
 
 

@@ -329,7 +329,7 @@ def _prefetch_claims(args: argparse.Namespace, claims: Any) -> Any:
 
     if args.engine == "dask" or is_dataset(claims) or not Path(claims).is_dir():
         return None
-    return ClaimsPrefetch(claims)
+    return ClaimsPrefetch(claims, threads=args.workers)
 
 
 def _run_scaled(args: argparse.Namespace, compiled: Any, claims: Any, kb: Any,

@@ -43,6 +43,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,7 @@ def load_tables(
     *,
     only: set[str] | None = None,
     strings_as_dictionary: bool = False,
+    threads: int = 1,
 ) -> dict[str, pa.Table]:
     """Read and validate the tables of one kind from ``folder``.
 
@@ -146,6 +148,11 @@ def load_tables(
             the dictionaries' values.  For a caller that encodes every string column
             next (:func:`~ruledsl.execute.batch.encode_string_columns`, as ``ruledsl
             run`` on worker threads does).
+        threads: Files read at once, the biggest first (Arrow reads each on its own
+            threads too): while the fee file is read, the smaller ones are read and
+            validated beside it. ``ruledsl run --workers 2`` reads with 2: 10M fee lines,
+            2.6-2.8 s against 3.0-3.8 s one file after another (4 alternating pairs on
+            the 2-core machine of session 15).
 
     Returns:
         Table name → Arrow table with the contract's schema, in contract order
@@ -177,31 +184,37 @@ def load_tables(
                 ]
             )
         return result
+    files: dict[str, Path] = {}
+    found: dict[str, Diagnostic] = {}  # (a table whose file is missing or given twice)
     for table in wanted:
         paths = [folder / f"{table.name}.{ext}" for ext in _FORMATS]
         present = [p for p in paths if p.is_file()]
         if not present:
             if not table.optional:
-                diagnostics.append(_missing_table(folder, table))
-            continue
-        if len(present) > 1:
-            diagnostics.append(
-                Diagnostic.error(
-                    "D0006",
-                    None,
-                    zh=f'数据表 "{table.name}" 同时存在 {paths[0].name} 和 {paths[1].name}（目录 '
-                    f'"{folder}"），无法确定读取哪一个',
-                    en=f'table "{table.name}" is given twice in "{folder}": both '
-                    f"{paths[0].name} and {paths[1].name} exist",
-                    help_zh="请删除或重命名其中一个文件",
-                    help_en="remove or rename one of the two files",
-                )
+                found[table.name] = _missing_table(folder, table)
+        elif len(present) > 1:
+            found[table.name] = Diagnostic.error(
+                "D0006",
+                None,
+                zh=f'数据表 "{table.name}" 同时存在 {paths[0].name} 和 {paths[1].name}（目录 '
+                f'"{folder}"），无法确定读取哪一个',
+                en=f'table "{table.name}" is given twice in "{folder}": both '
+                f"{paths[0].name} and {paths[1].name} exist",
+                help_zh="请删除或重命名其中一个文件",
+                help_en="remove or rename one of the two files",
             )
-            continue
-        loaded, diags = _load_file(table, present[0], strings_as_dictionary)
-        diagnostics.extend(diags)
-        if loaded is not None and not diags:
-            result[table.name] = loaded
+        else:
+            files[table.name] = present[0]
+    loaded = _load_files([t for t in wanted if t.name in files], files, strings_as_dictionary,
+                         threads)
+    for table in wanted:  # (every problem in contract order, however the files were read)
+        if table.name in found:
+            diagnostics.append(found[table.name])
+        elif table.name in loaded:
+            got, diags = loaded[table.name]
+            diagnostics.extend(diags)
+            if got is not None and not diags:
+                result[table.name] = got
     if diagnostics:
         raise DataError(diagnostics)
     return result
@@ -577,6 +590,27 @@ def _finish(
 # ---------------------------------------------------------------------------
 # Reading files
 # ---------------------------------------------------------------------------
+
+
+def _load_files(tables: list[Table], files: Mapping[str, Path], strings_as_dictionary: bool,
+                threads: int) -> dict[str, tuple[pa.Table | None, list[Diagnostic]]]:
+    """Each table's file read and validated, ``threads`` files at once, the biggest first."""
+    def load(table: Table) -> tuple[pa.Table | None, list[Diagnostic]]:
+        return _load_file(table, files[table.name], strings_as_dictionary)
+
+    if threads <= 1 or len(tables) <= 1:
+        return {table.name: load(table) for table in tables}
+    biggest_first = sorted(tables, key=lambda t: -_file_size(files[t.name]))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ruledsl-read") as pool:
+        return dict(zip([t.name for t in biggest_first], pool.map(load, biggest_first),
+                        strict=True))
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # (reported by _load_file)
 
 
 def _load_file(table: Table, path: Path, strings_as_dictionary: bool = False

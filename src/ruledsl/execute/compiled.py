@@ -65,18 +65,20 @@ class RuleSummary:
 
 
 def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = (),
-                strings_as_dictionary: bool = False) -> dict[str, pa.Table]:
+                strings_as_dictionary: bool = False, threads: int = 1) -> dict[str, pa.Table]:
     """Claims or knowledge-base tables from a folder or from in-memory Arrow tables.
 
     From a folder, only the tables ``rules`` read are loaded (all when no rules
     are given); a required one that is missing is an error naming the rules
-    that need it. ``strings_as_dictionary``: see :func:`~ruledsl.data.load.load_tables`.
+    that need it. ``strings_as_dictionary``, ``threads``: see
+    :func:`~ruledsl.data.load.load_tables`.
     """
     if not isinstance(source, str | Path):
         return {name: normalize_table(name, table) for name, table in source.items()}
     folder = Path(source)
     if not rules:
-        return load_tables(folder, kind, strings_as_dictionary=strings_as_dictionary)
+        return load_tables(folder, kind, strings_as_dictionary=strings_as_dictionary,
+                           threads=threads)
     needers = tables_needed(rules, kind)
     missing = [t for t in missing_tables(folder, kind)
                if t in needers and not SCHEMA.tables[t].optional]
@@ -86,7 +88,8 @@ def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = (),
             zh=f"{folder} 中缺少数据表 {t}（{t}.parquet 或 {t}.csv），规则 {', '.join(needers[t])} 需要它",
             en=f"{folder} has no table {t} ({t}.parquet or {t}.csv), needed by rules "
                f"{', '.join(needers[t])}") for t in missing])
-    return load_tables(folder, kind, only=set(needers), strings_as_dictionary=strings_as_dictionary)
+    return load_tables(folder, kind, only=set(needers), strings_as_dictionary=strings_as_dictionary,
+                       threads=threads)
 
 
 def tables_needed(rules: Sequence[CheckedRule], kind: str) -> dict[str, list[str]]:

@@ -331,8 +331,10 @@ class ClaimsPrefetch:
     missed a table the rules need: the folder is then read again, whose messages name the
     rules. 10M fee lines: loading the rulebook took 0.7-1.0 s before the read began."""
 
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
+    def __init__(self, folder: str | os.PathLike[str], threads: int = 1) -> None:
         self.folder = folder
+        self.threads = threads
+        """Files read at once (see :func:`~ruledsl.data.load.load_tables`)."""
         self._tables: dict[str, pa.Table] | None = None
         self._done = threading.Event()
         # (a daemon: a rulebook with errors ends the program without waiting for the read)
@@ -343,7 +345,7 @@ class ClaimsPrefetch:
             held = {t.name for t in tables_of_kind("claims")} \
                 - set(missing_tables(self.folder, "claims"))
             self._tables = load_tables(self.folder, "claims", only=held,
-                                       strings_as_dictionary=True)
+                                       strings_as_dictionary=True, threads=self.threads)
         except Exception:  # noqa: BLE001 - read again by open_source, which reports it
             self._tables = None
         finally:
@@ -378,7 +380,8 @@ def open_source(claims: Any, rules: Sequence[Any], buckets: int | None, workers:
         return DatasetSource(claims)
     tables = prefetched.tables(rules) if prefetched is not None and encoded_here else None
     if tables is None:
-        tables = read_tables(claims, "claims", rules, strings_as_dictionary=encoded_here)
+        tables = read_tables(claims, "claims", rules, strings_as_dictionary=encoded_here,
+                             threads=workers)
     k = buckets if buckets is not None else default_buckets(
         workers, sum(t.num_rows for t in tables.values()))
     return MemorySource(tables, k)
