@@ -449,16 +449,23 @@ def _feed_nodes(linker: Linker, keys: TableKeys, scheme: Scheme) -> None:
         linker.add_nodes(hashes)
 
 
-def _feed_links(linker: Linker, keys: TableKeys, scheme: Scheme) -> None:
+def _feed_links(linker: Linker, keys: TableKeys, scheme: Scheme
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Link each row's nodes; return each row's first node and whether it has one (for
+    :func:`_buckets_of`, which would otherwise look every row's nodes up again)."""
     cols, first, has = keys.node_ids(linker, scheme)
     for ids, present in cols:
         m = present & has & (ids != first)
         if m.any():
             linker.link(first[m], ids[m])
+    return first, has
 
 
-def _buckets_of(linker: Linker, keys: TableKeys, scheme: Scheme, k: int) -> np.ndarray:
-    _, first, has = keys.node_ids(linker, scheme)
+def _buckets_of(linker: Linker, keys: TableKeys, scheme: Scheme, k: int,
+                found: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Each row's bucket; ``found``: each row's first node and whether it has one, as
+    :func:`_feed_links` returned them (else looked up again)."""
+    first, has = found if found is not None else keys.node_ids(linker, scheme)[1:]
     assert linker.node_bucket is not None
     out = np.zeros(len(first), np.int32)
     if has.any():
@@ -489,10 +496,10 @@ def assign(claims: Mapping[str, pa.Table], scheme: Scheme, k: int,
     for one in keys.values():
         _feed_nodes(linker, one, scheme)
     linker.freeze()
-    for one in keys.values():
-        _feed_links(linker, one, scheme)
+    firsts = {name: _feed_links(linker, one, scheme) for name, one in keys.items()}
     linker.finish(k)
-    return {name: _buckets_of(linker, one, scheme, k) for name, one in keys.items()}
+    return {name: _buckets_of(linker, one, scheme, k, firsts[name])
+            for name, one in keys.items()}
 
 
 class Buckets:
