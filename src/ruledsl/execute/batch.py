@@ -346,9 +346,17 @@ def encode_string_columns(
             arrays, is_key_of_all(column, [*holders[column], *in_kb]))
         return column, domain, encoded[:len(holders[column])]
 
+    def plain_values(column: str) -> int:  # (a dictionary column hashes its dictionary only)
+        return sum(len(claims[n].column(column)) for n in holders[column]
+                   if not pa.types.is_dictionary(claims[n].schema.field(column).type))
+
     domains: dict[str, pa.Array] = {}
     tables = dict(claims)
-    for column, domain, encoded in map_(encode, sorted(holders)):
+    # the costliest first, so that a pool's threads end together (10M fee lines, 2 threads,
+    # MemorySource.encode_strings with hygiene: 2.84-2.91 s against 3.36-4.33 s in name
+    # order, where the visit ids and settlement ids were among the last)
+    by_cost = sorted(holders, key=lambda column: (-plain_values(column), column))
+    for column, domain, encoded in map_(encode, by_cost):
         domains[column] = domain
         for name, array in zip(holders[column], encoded, strict=True):
             table = tables[name]
