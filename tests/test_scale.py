@@ -724,3 +724,43 @@ def test_claims_read_while_the_rulebook_loads_are_the_claims_read_after(
     (folder / "operation.parquet").write_bytes(b"not parquet")  # (not read by these rules)
     assert ClaimsPrefetch(folder).tables(plan.rules) is None
     assert main([*base, "-q", "-o", str(tmp_path / "out.parquet")]) == 0
+
+
+def test_a_phase_two_job_starts_once_the_partials_are_in_beside_the_rest_of_phase_one(
+        monkeypatch: Any) -> None:
+    """On threads, a job of phase 2 waits only for the phase-1 jobs that compute batch-wide
+    partials, with the values combined from them; here it must start while a phase-1 job
+    without partials is still running (which waits for it), on the other thread."""
+    import threading
+    from types import SimpleNamespace
+
+    from ruledsl.execute.output import empty_violations
+    from ruledsl.scale import threads
+
+    person = threads.Job(1, "person", 0, ("R-1",), ("fee",), (("n", None),))  # type: ignore[arg-type]
+    doctor = threads.Job(1, "doctor", 0, ("R-2",), ("fee",))
+    later = threads.Job(2, "institution", 0, ("R-3",), ("fee",))
+    started, given = threading.Event(), {}  # (given: the values each job was run with)
+
+    def fake(source: Any, plan: Any, kb: Any, job: Any, values: Any, params: Any) -> Any:
+        given[job] = dict(values)
+        if job is later:
+            started.set()
+        if job is doctor:
+            assert started.wait(10), "the phase-2 job waited for the whole of phase 1"
+        return threads.JobResult(job, empty_violations(), (), {"n": 3} if job is person else {},
+                                 0.0)
+
+    monkeypatch.setattr(threads, "_load_and_run", fake)
+    sizes = {person: 3, doctor: 2, later: 1}
+    run = SimpleNamespace(
+        biggest_first=lambda jobs: sorted(((j, sizes[j]) for j in jobs), key=lambda p: -p[1]),
+        combine=lambda parts: {"n": sum(p["n"] for p in parts)}, partials=[("n", "count", None)],
+        plans={j.key: None for j in sizes}, params={})
+    executor = threads.ThreadExecutor(None, {}, workers=2)  # type: ignore[arg-type]
+    try:
+        done = [r.job for r in executor.map_phases(run, [person, doctor], [later])]  # type: ignore[arg-type]
+    finally:
+        executor.close()
+    assert sorted(done, key=sizes.get) == [later, doctor, person]
+    assert given == {person: {}, doctor: {}, later: {"n": 3}}

@@ -59,6 +59,7 @@ from .threads import (
     ScaledRun,
     Source,
     execute_job,
+    phases_in_turn,
 )
 
 try:
@@ -200,6 +201,11 @@ class DaskExecutor:
                                       scheme=job.scheme, bucket=job.bucket) from exc
         finally:
             self.client.cancel([f for f in futures if not f.done()])
+
+    def map_phases(self, run: ScaledRun, first: Sequence[Job], second: Sequence[Job]
+                   ) -> Iterator[JobResult]:
+        """The jobs of phase 1, then those of phase 2 (see :func:`~ruledsl.scale.threads.phases_in_turn`)."""
+        return phases_in_turn(self, run, first, second)
 
     def close(self) -> None:
         """Close the client (and the local cluster, if this executor started it)."""

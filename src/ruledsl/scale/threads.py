@@ -525,11 +525,11 @@ class ScaledRun:
         the order jobs are started in, so that no big job is left to run alone at the end."""
         return sorted(self.estimates(jobs), key=lambda pair: -pair[1])
 
-    def combine(self, results: Iterable[JobResult]) -> dict[str, Any]:
-        """The batch-wide values from the person jobs' partials."""
+    def combine(self, partials: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+        """The batch-wide values from the person jobs' partials (:attr:`JobResult.partials`)."""
         parts: dict[str, list[Any]] = {n: [] for n, _, _ in self.partials}
-        for r in results:
-            for name, value in r.partials.items():
+        for one in partials:
+            for name, value in one.items():
                 parts[name].append(value)
         out = {}
         for name, func, _ in self.partials:
@@ -651,8 +651,25 @@ class LocalExecutor:
             yield _load_and_run(self.source, run.plans[job.key], self.kb, job, values,
                                 run.params)
 
+    def map_phases(self, run: ScaledRun, first: Sequence[Job], second: Sequence[Job]
+                   ) -> Iterator[JobResult]:
+        """The jobs of phase 1, then those of phase 2 (see :func:`phases_in_turn`)."""
+        return phases_in_turn(self, run, first, second)
+
     def close(self) -> None:
         pass
+
+
+def phases_in_turn(executor: Any, run: ScaledRun, first: Sequence[Job], second: Sequence[Job]
+                   ) -> Iterator[JobResult]:
+    """``executor.map`` over the jobs of phase 1, then over those of phase 2 with the
+    batch-wide values that phase 1's person jobs computed (:meth:`ScaledRun.combine`)."""
+    partials = []
+    for r in executor.map(run, first, {}):
+        partials.append(r.partials)
+        yield r
+    if second:
+        yield from executor.map(run, second, run.combine(partials) if run.partials else {})
 
 
 def _load_and_run(source: Source, plan: CompiledRulebook | None, kb: Mapping[str, pa.Table],
@@ -699,11 +716,34 @@ class ThreadExecutor(LocalExecutor):
 
     def map(self, run: ScaledRun, jobs: Sequence[Job], values: Mapping[str, Any]
             ) -> Iterator[JobResult]:
+        """The jobs on the pool, biggest first, each with ``values``."""
+        return self._schedule(run, jobs, (), values)
+
+    def map_phases(self, run: ScaledRun, first: Sequence[Job], second: Sequence[Job]
+                   ) -> Iterator[JobResult]:
+        """The jobs of both phases on the pool: a job of phase 2 may start as soon as every
+        job of phase 1 that computes a batch-wide partial (the person jobs, which run first:
+        they are the biggest) has ended, beside the rest of phase 1, instead of after all of
+        it (10M fee lines: GL-10's 6 jobs waited for the last doctor job while the other
+        thread had nothing to do)."""
+        return self._schedule(run, first, second, {})
+
+    def _schedule(self, run: ScaledRun, jobs: Sequence[Job], later: Sequence[Job],
+                  values: Mapping[str, Any]) -> Iterator[JobResult]:
         size = dict(run.biggest_first(jobs))
+        given = {job: values for job in size}
         pending = list(size)
+        owed = sum(1 for job in jobs if job.partials)  # (partials not yet computed)
+        partials: list[Mapping[str, Any]] = []
         running: dict[Future[JobResult], int] = {}
         try:
-            while pending or running:
+            while pending or running or later:
+                if later and not owed:  # phase 2: its values are known now
+                    after = run.combine(partials) if run.partials else {}
+                    for job, nbytes in run.biggest_first(later):
+                        size[job], given[job] = nbytes, after
+                    pending = sorted([*pending, *later], key=lambda j: -size[j])
+                    later = ()
                 while pending and len(running) < self.workers:
                     used = sum(running.values())
                     pick = next((j for j in pending if not running or self.budget is None
@@ -712,12 +752,16 @@ class ThreadExecutor(LocalExecutor):
                         break
                     pending.remove(pick)
                     fut = self.pool.submit(_load_and_run, self.source, run.plans[pick.key],
-                                           self.kb, pick, values, run.params)
+                                           self.kb, pick, given[pick], run.params)
                     running[fut] = size[pick]
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for f in done:
                     running.pop(f)
-                    yield f.result()
+                    result = f.result()
+                    if result.job.partials:
+                        owed -= 1
+                        partials.append(result.partials)
+                    yield result
         finally:
             for f in running:
                 f.cancel()
@@ -828,12 +872,8 @@ def run_scaled_parts(compiled: CompiledRulebook, claims: Any, kb: Any, *,
             if progress is not None:
                 progress(r.job.label(), len(results), total)
 
-        for r in executor.map(run, first, {}):
+        for r in executor.map_phases(run, first, second):
             keep(r)
-        values = run.combine(results) if run.partials else {}
-        if second:
-            for r in executor.map(run, second, values):
-                keep(r)
     finally:
         executor.close()
         thaw_long_lived(frozen)
