@@ -764,3 +764,19 @@ def test_a_phase_two_job_starts_once_the_partials_are_in_beside_the_rest_of_phas
         executor.close()
     assert sorted(done, key=sizes.get) == [later, doctor, person]
     assert given == {person: {}, doctor: {}, later: {"n": 3}}
+
+
+def test_the_first_jobs_started_are_of_different_partitionings() -> None:
+    """With 2 threads, the biggest job and the biggest of another partitioning start first
+    (two person buckets started together peak in memory together); the rest keep their
+    biggest-first order; one partitioning alone keeps its order."""
+    from ruledsl.scale.threads import _apart_first
+
+    jobs = [Job(1, s, b, (), ()) for s, b in
+            [("institution", 4), ("institution", 5), ("person", 4), ("person", 3), ("doctor", 2)]]
+    got = [(j.scheme, j.bucket) for j in _apart_first(jobs, 2)]
+    assert got == [("institution", 4), ("person", 4), ("institution", 5), ("person", 3),
+                   ("doctor", 2)]
+    assert _apart_first(jobs, 3)[:3] == [jobs[0], jobs[2], jobs[4]]
+    persons = [j for j in jobs if j.scheme == "person"]
+    assert _apart_first(persons, 2) == persons

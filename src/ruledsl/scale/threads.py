@@ -732,7 +732,7 @@ class ThreadExecutor(LocalExecutor):
                   values: Mapping[str, Any]) -> Iterator[JobResult]:
         size = dict(run.biggest_first(jobs))
         given = {job: values for job in size}
-        pending = list(size)
+        pending = _apart_first(list(size), self.workers)
         owed = sum(1 for job in jobs if job.partials)  # (partials not yet computed)
         partials: list[Mapping[str, Any]] = []
         running: dict[Future[JobResult], int] = {}
@@ -768,6 +768,23 @@ class ThreadExecutor(LocalExecutor):
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _apart_first(jobs: list[Job], workers: int) -> list[Job]:
+    """``jobs`` (biggest first) with the first ``workers`` of different partitionings where
+    there are such, then the rest in their order: jobs of one partitioning are alike, and
+    two person buckets started together reach their peak memory together (10M fee lines:
+    started 0.13 s apart, the run peaked at 5.1 GiB, with 7.4 s of system time; 0.4-0.6 s
+    apart, at 3.9-4.4 GiB). Started first beside an institution bucket, the person buckets
+    run ~3 s apart: 5 alternating runs, system time 3.95-5.18 s against 4.78-6.05 s, peak
+    3.72-4.14 against 3.91-4.33 GiB, wall time no different (28.1-30.4 s)."""
+    first: list[Job] = []
+    for job in jobs:
+        if len(first) == workers:
+            break
+        if all(job.scheme != other.scheme for other in first):
+            first.append(job)
+    return [*first, *(job for job in jobs if job not in first)]
 
 
 def run_scaled(compiled: CompiledRulebook, claims: Any, kb: Any, *, engine: str = "threads",
