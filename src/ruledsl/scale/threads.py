@@ -669,7 +669,7 @@ def phases_in_turn(executor: Any, run: ScaledRun, first: Sequence[Job], second: 
         partials.append(r.partials)
         yield r
     if second:
-        yield from executor.map(run, second, run.combine(partials) if run.partials else {})
+        yield from executor.map(run, second, run.combine(partials))
 
 
 def _load_and_run(source: Source, plan: CompiledRulebook | None, kb: Mapping[str, pa.Table],
@@ -739,7 +739,7 @@ class ThreadExecutor(LocalExecutor):
         try:
             while pending or running or later:
                 if later and not owed:  # phase 2: its values are known now
-                    after = run.combine(partials) if run.partials else {}
+                    after = run.combine(partials)
                     for job, nbytes in run.biggest_first(later):
                         size[job], given[job] = nbytes, after
                     pending = sorted([*pending, *later], key=lambda j: -size[j])
