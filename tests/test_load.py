@@ -651,7 +651,6 @@ def test_problems_in_several_files_reported_together(tmp_path: Path) -> None:
     assert {d.code for d in err.diagnostics} == {"D0001", "D0003", "D0005"}
 
 
-
 def test_files_read_at_once_give_the_same_tables_and_problems_in_the_same_order(
         tmp_path: Path) -> None:
     """``threads=2`` reads the biggest file first, beside the others: the same tables, and
@@ -676,6 +675,7 @@ def test_files_read_at_once_give_the_same_tables_and_problems_in_the_same_order(
     assert messages(second.value) == messages(first.value)
     assert {d.code for d in second.value.diagnostics} == {"D0001", "D0003", "D0004", "D0005",
                                                           "D0006"}
+
 
 # -- keys --------------------------------------------------------------------------
 
