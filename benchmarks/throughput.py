@@ -9,11 +9,15 @@ fresh subprocess (so that peak RSS is its own) and with 1 and 2 threads:
 
 * ``load``      ``ruledsl.data.load.load_tables`` of claims and KB (+ in-memory Arrow size)
 * ``plan``      the compiled 46-rule plan on the loaded tables (compile timed apart); with N > 1
-                threads, the same plan over N x ``--buckets`` person/institution/doctor buckets on
-                N worker threads (``ruledsl.scale.threads.run_scaled``): ruledsl's own kernels
-                are single-threaded, so this is how it uses a second core
+                threads, the same plan over person/institution/doctor buckets on N worker
+                threads (``ruledsl.scale.threads.run_scaled``): ruledsl's own kernels are
+                single-threaded, so this is how it uses a second core. The buckets are the
+                library's default for the batch's size and N (``default_buckets``: 2 per
+                thread below 3M claim rows, 3 from there), what ``ruledsl run --workers N``
+                does, unless ``--buckets B`` asks for N x B
 * ``cli``       ``ruledsl run rulebooks/ningxia --claims --kb -o out.parquet`` end to end (with
-                ``--workers N --buckets N x --buckets`` for N > 1 threads), ``--repeat`` times
+                ``--workers N``, and ``--buckets N x B`` when ``--buckets B`` is given, for N > 1
+                threads), ``--repeat`` times
 * ``duckdb``    the oracle's hand-written SQL (``benchmarks/oracle``) on the same loaded tables
 * ``polars``    lazy Polars for the most expensive rule shapes (``polars_rules.py``) and, beside
                 it, ruledsl compiled for those same rules only
@@ -116,10 +120,11 @@ def worker(spec: dict[str, Any]) -> None:
             print(f"[progress] {done}/{total} {rule_id} rss={C.rss_now_mb():.0f}MiB",
                   file=sys.stderr, flush=True)
 
-        if spec.get("buckets"):  # the plan on person/institution/doctor buckets, N threads
-            from ruledsl.scale.threads import run_scaled
+        if spec.get("workers"):  # the plan on person/institution/doctor buckets, N threads
+            from ruledsl.scale.threads import default_buckets, run_scaled
 
-            res["workers"], res["buckets"] = spec["workers"], spec["buckets"]
+            res["workers"], res["buckets"] = spec["workers"], spec["buckets"] or default_buckets(
+                spec["workers"], sum(t.num_rows for t in claims.values()))
             table, summary = _repeat(res, spec, lambda: run_scaled(
                 compiled, claims, kb, engine="threads", workers=spec["workers"],
                 buckets=spec["buckets"]))
@@ -276,7 +281,9 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
                             args.timeout)
 
     def bucketed(threads: int) -> dict[str, int]:  # one thread: one batch
-        return {"workers": threads, "buckets": args.buckets * threads} if threads > 1 else {}
+        if threads == 1:
+            return {}
+        return {"workers": threads, "buckets": args.buckets * threads if args.buckets else None}
 
     print(f"[{lines_label}] {rows['fee']} fee lines, {folder}", flush=True)
     for th in args.threads:
@@ -293,7 +300,9 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
             argv = [sys.executable, "-m", "ruledsl", "-q", "run", str(C.RULEBOOK), "--claims",
                     str(folder / "claims"), "--kb", str(folder / "kb"), "-o", str(out)]
             if th > 1:
-                argv += ["--workers", str(th), "--buckets", str(args.buckets * th)]
+                argv += ["--workers", str(th)]
+                if args.buckets:
+                    argv += ["--buckets", str(args.buckets * th)]
             before = C.load_avg()
             # --repeat fresh processes, as the others' runs: the fastest is reported
             children = [C.run_child(argv, C.thread_env(th), args.timeout)
@@ -457,8 +466,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs of plan/duckdb/polars per worker, and of the CLI; the fastest "
                          "is reported")
-    ap.add_argument("--buckets", type=int, default=4,
-                    help="with N > 1 threads, ruledsl runs N workers over N x this many buckets")
+    ap.add_argument("--buckets", type=int,
+                    help="with N > 1 threads, ruledsl runs N workers over N x this many buckets "
+                         "(default: the library's default for the batch's size)")
     ap.add_argument("--sample", type=int, default=ROWWISE_SAMPLE, help="row-at-a-time sample lines")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per measured subprocess")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
