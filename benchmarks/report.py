@@ -1,7 +1,11 @@
 #!/usr/bin/env python
-"""Markdown tables of the latest results in ``benchmarks/results/`` (for the README).
+"""Markdown tables of results in ``benchmarks/results/`` (for the README).
 
-    python benchmarks/report.py > /tmp/figures.md
+    python benchmarks/report.py > /tmp/figures.md          # the unsuffixed (latest) files
+    python benchmarks/report.py results/throughput-10M-e5085b4-2threads.json results/latency.json
+
+Each file is rendered by the script that wrote it, told by its name (``throughput-…``,
+``scaling…``, ``latency…``).
 """
 
 from __future__ import annotations
@@ -98,7 +102,9 @@ def scaling(path: Path) -> str:
         rows.append([r["size"], f"{r['fee_lines']:,}", cell(r), r.get("s_per_m", ""),
                      r.get("measured_cpu_s", ""), r.get("cpu_s_per_m", ""), r.get("maxrss_mb"),
                      r.get("loadavg_before", "").split(" ")[0]])
-    return "\n".join([f"### Scaling ({d['machine']['date']}, {d['threads']} thread, engine "
+    how = (f"{d['threads']} threads over {d['threads']} × {d['buckets']} buckets"
+           if d.get("buckets") else f"one batch, {d['threads']} thread")
+    return "\n".join([f"### Scaling ({d['machine']['date']}, {how}, engine "
                       f"{d['machine']['commit']})", "",
                       md(rows, ["size", "fee lines", "wall s", "wall s / M lines", "CPU s",
                                 "CPU s / M lines", "peak RSS MiB", "load"]), "",
@@ -114,29 +120,39 @@ def latency(path: Path) -> str:
              "zen_line_evaluate": "ZEN, the 11 line-level rules, `evaluate` per line",
              "zen_line_evaluate_batch": "ZEN, the same, `evaluate_batch`",
              "ruledsl_46_total_cpu": "ruledsl, all 46 rules: **CPU** ms of the thread",
-             "zen_line_evaluate_cpu": "ZEN `evaluate` per line: **CPU** ms of the thread"}
-    rows = [[names[k], s["median_ms"], s["p90_ms"], s["p99_ms"], s["max_ms"]]
+             "ruledsl_line_total_cpu": "ruledsl, the 11 line-level rules: **CPU** ms of the thread",
+             "zen_line_evaluate_cpu": "ZEN `evaluate` per line: **CPU** ms of the thread",
+             "zen_line_evaluate_batch_cpu": "ZEN `evaluate_batch`: **CPU** ms of all its threads"}
+    rows = [[names.get(k, k), s["median_ms"], s["p90_ms"], s["p99_ms"], s["max_ms"]]
             for k, s in d["stats"].items()]
     return "\n".join([
         f"### Single-visit latency ({d['machine']['date']}, engine {d['machine']['commit']}, "
         f"load {d['machine']['loadavg_start']} → {d['loadavg_end']})", "",
-        f"{d['visits']} visits of the 1M batch (median {d['visit_lines_median']} lines; history "
+        f"{d['visits']} visits of the {Path(d['dataset']).name} batch (median {d['visit_lines_median']} lines; history "
         f"median {d['history_lines_median']} lines in {d['history_visits_median']} visits, max "
         f"{d['history_lines_max']}), {d['calls']} timed calls after {d['warmup']} warm-up calls, "
         f"{d['threads']} thread.", "",
         md(rows, ["what", "median ms", "p90 ms", "p99 ms", "max ms"])])
 
 
-def main() -> int:
-    parts = []
-    for name in ("throughput-1M.json", "throughput-10M.json"):
-        if (RESULTS / name).exists():
-            parts.append(throughput(RESULTS / name))
-    if (RESULTS / "scaling.json").exists():
-        parts.append(scaling(RESULTS / "scaling.json"))
-    if (RESULTS / "latency.json").exists():
-        parts.append(latency(RESULTS / "latency.json"))
-    print("\n\n".join(parts))
+RENDERERS = {"throughput": throughput, "scaling": scaling, "latency": latency}
+
+
+def render(path: Path) -> str:
+    """One results file as Markdown, by the script that wrote it (told by its name)."""
+    kind = path.name.split("-")[0].split(".")[0]
+    if kind not in RENDERERS:
+        raise SystemExit(f"{path}: not a throughput, scaling or latency results file")
+    return RENDERERS[kind](path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    paths = [Path(a) for a in (sys.argv[1:] if argv is None else argv)]
+    if not paths:
+        paths = [RESULTS / name for name in ("throughput-1M.json", "throughput-10M.json",
+                                             "scaling.json", "latency.json")
+                 if (RESULTS / name).exists()]
+    print("\n\n".join(render(p) for p in paths))
     return 0
 
 
