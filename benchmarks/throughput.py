@@ -12,9 +12,9 @@ fresh subprocess (so that peak RSS is its own) and with 1 and 2 threads:
                 threads, the same plan over person/institution/doctor buckets on N worker
                 threads (``ruledsl.scale.threads.run_scaled``): ruledsl's own kernels are
                 single-threaded, so this is how it uses a second core. The buckets are the
-                library's default for the batch's size and N (``default_buckets``: 2 per
-                thread below 3M claim rows, 3 from there), what ``ruledsl run --workers N``
-                does, unless ``--buckets B`` asks for N x B
+                library's default for the batch's size and N
+                (``ruledsl.scale.threads.default_buckets``), as ``ruledsl run --workers N``
+                chooses them, unless ``--buckets B`` asks for N x B
 * ``cli``       ``ruledsl run rulebooks/ningxia --claims --kb -o out.parquet`` end to end (with
                 ``--workers N``, and ``--buckets N x B`` when ``--buckets B`` is given, for N > 1
                 threads), ``--repeat`` times
@@ -280,7 +280,7 @@ def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[s
         return C.run_worker(SCRIPT, dict(base, kind=kind, repeat=args.repeat, **extra), threads,
                             args.timeout)
 
-    def bucketed(threads: int) -> dict[str, int]:  # one thread: one batch
+    def bucketed(threads: int) -> dict[str, int | None]:  # one thread: one batch
         if threads == 1:
             return {}
         return {"workers": threads, "buckets": args.buckets * threads if args.buckets else None}
