@@ -123,6 +123,37 @@ def test_a_kept_knowledge_base_gives_the_same_code_sets_and_names_call_after_cal
     assert fired == [[("F0", "S1"), ("F1", "S2")], [("F1", "S2")], [], fired[0]]
 
 
+@pytest.mark.parametrize("in_python_up_to", [0, 1 << 20])
+def test_code_sets_checked_by_arrow_or_in_python_agree_with_the_interpreter(
+        monkeypatch, in_python_up_to: int) -> None:
+    """A code set is checked with Arrow calls per bound, or in Python code by code when its
+    codes and bounds are few (a visit's): both as the interpreter, on lower case, spaces,
+    prefixes, bounds of different lengths, non-ASCII codes and nulls."""
+    from ruledsl.execute import vector
+
+    monkeypatch.setattr(vector, "CODE_CHECKS_IN_PYTHON_UP_TO", in_python_up_to)
+    book = load_text(f'规则 R-1 "r" {{ {HEAD}\n'
+                     '对每条 明细 L 当 L.med_list_codg 在编码集 L.rxno\n}')
+    kb = {"code_set": make_table("code_set", {
+        "set_id": ["S1", "S1", "S2", "S2", "S3", "S3"],
+        "code_from": ["o00", "Z33", "E11.2", "中", "A", None],
+        "code_to": ["O9 A", "Z33", "E11.2", "中药Z", "B", "Z"]})}
+    codes = ["O80.001", "o 9a.1", "O9B", "Z33.x00", "Z34", "E11.21", "E11", "中药一", "中",
+             "丙", None, "a", "B9", "C"]
+    sets = ["S1", "S2", "S3", None]
+    fee = make_table("fee", {
+        "feedetl_sn": [f"F{i:03d}" for i in range(len(codes) * len(sets))],
+        "med_list_codg": [c for c in codes for _ in sets],
+        "rxno": [s for _ in codes for s in sets],
+        "list_type": ["101"] * (len(codes) * len(sets)), "cnt": [1.0] * (len(codes) * len(sets))})
+    out = book.compile().run({"fee": fee}, kb)
+    fired = [(codes[i // len(sets)], sets[i % len(sets)])
+             for i in (int(sn[1:]) for sn in out.column("feedetl_sn").to_pylist())]
+    assert fired == [("O80.001", "S1"), ("o 9a.1", "S1"), ("Z33.x00", "S1"), ("E11.21", "S2"),
+                     ("中", "S2"), ("a", "S3"), ("B9", "S3")]  # (中药一 > 中药Z: 一 is after Z)
+    assert out.equals(interpret(book, {"fee": fee}, kb))
+
+
 def test_a_join_for_few_rows_on_integers_too_far_apart_for_a_bitmap(monkeypatch) -> None:
     """The semi-join for few rows (forced here: it starts at 16k rows) finds the rows keyed
     like the outer ones by search when the key's span is too wide for a bitmap."""
