@@ -832,11 +832,12 @@ def code_membership(operand: Vec, set_id: Vec,
         if not bounds:
             continue
         mine = np.flatnonzero(set_of == s)
+        present = operand.dictionary.take(pa.array(code_of[mine]))
         if len(mine) * len(bounds) <= CODE_CHECKS_IN_PYTHON_UP_TO:
             hit[mine] = [any(in_code_range(code, low, high) for low, high in bounds)
-                         for code in operand.dictionary.take(pa.array(code_of[mine])).to_pylist()]
+                         for code in present.to_pylist()]
             continue
-        codes = normalize_codes(operand.dictionary.take(pa.array(code_of[mine])))
+        codes = normalize_codes(present)
         heads: dict[int, pa.Array] = {}
         inside = np.zeros(len(mine), dtype=bool)
         for low, high in bounds:
