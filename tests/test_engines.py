@@ -141,11 +141,12 @@ def test_code_sets_checked_by_arrow_or_in_python_agree_with_the_interpreter(
     codes = ["O80.001", "o 9a.1", "O9B", "Z33.x00", "Z34", "E11.21", "E11", "中药一", "中",
              "丙", None, "a", "B9", "C"]
     sets = ["S1", "S2", "S3", None]
+    n = len(codes) * len(sets)  # (every code beside every set)
     fee = make_table("fee", {
-        "feedetl_sn": [f"F{i:03d}" for i in range(len(codes) * len(sets))],
+        "feedetl_sn": [f"F{i:03d}" for i in range(n)],
         "med_list_codg": [c for c in codes for _ in sets],
         "rxno": [s for _ in codes for s in sets],
-        "list_type": ["101"] * (len(codes) * len(sets)), "cnt": [1.0] * (len(codes) * len(sets))})
+        "list_type": ["101"] * n, "cnt": [1.0] * n})
     out = book.compile().run({"fee": fee}, kb)
     fired = [(codes[i // len(sets)], sets[i % len(sets)])
              for i in (int(sn[1:]) for sn in out.column("feedetl_sn").to_pylist())]
