@@ -187,6 +187,28 @@ def check_shared_and_domain_encodings(columns: list[list[str | None]], pieces: i
             assert got.values[want.valid_mask()].tolist() == want.values[want.valid_mask()].tolist()
 
 
+@given(_TEXTS, st.integers(1, 3), st.booleans(), st.booleans())
+def test_dictionary_columns_hold_their_strings_whichever_way_they_are_encoded(
+        columns: list[list[str | None]], pieces: int, in_python: bool, sort: bool) -> None:
+    """Their ``int32`` codes (made as such, see :func:`vec.shared_codes`) read back as the
+    strings, through runs of neighbours, hashing, sorting or chunks read as dictionaries."""
+    plain = [pa.chunked_array([c[i::pieces] for i in range(pieces)], pa.string())
+             for c in columns]
+    runs = [pa.chunked_array([[v for v in c for _ in range(3)]], pa.string()) for c in columns]
+    read = [c.dictionary_encode() if k % 2 else c for k, c in enumerate(plain)]
+    kept = vec.RUNS_FROM_ROWS
+    vec.RUNS_FROM_ROWS = 2  # (every chunk of 2 rows or more judged for runs)
+    try:
+        with encoding_in_python(in_python):
+            for arrays in (plain, runs, read):
+                domain, encoded = vec.dictionary_columns(arrays, mostly_distinct=sort)
+                for array, got in zip(arrays, encoded, strict=True):
+                    assert got.indices.type == pa.int32() and vec.same_array(got.dictionary, domain)
+                    assert got.cast(pa.string()).to_pylist() == array.cast(pa.string()).to_pylist()
+    finally:
+        vec.RUNS_FROM_ROWS = kept
+
+
 def test_a_value_outside_its_domain_is_an_error_not_a_null() -> None:
     import pytest
 
