@@ -8,7 +8,9 @@ Runs the compiled plan once under cProfile on the in-memory tables and prints th
 with the most own time and most cumulative time, the time by module, and the resident set
 after each rule (read through ``run_with_summary``'s progress callback: the growth a rule
 leaves behind is what the batch keeps cached). For a sampling profile of the same run use
-``py-spy record -o plan.svg -- python benchmarks/profile_plan.py --no-cprofile``.
+``py-spy record -o plan.svg -- python benchmarks/profile_plan.py --no-cprofile``; for the
+time of each line of chosen functions (line_profiler, instead of cProfile), e.g.
+``--line-profile ruledsl.execute.compiled.group_frame ruledsl.execute.vec.lexsort``.
 Results: ``benchmarks/results/profile-<size>.json``.
 """
 
@@ -23,6 +25,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -51,6 +54,32 @@ def by_module(stats: pstats.Stats) -> list[tuple[str, float]]:
     return sorted(acc.items(), key=lambda kv: -kv[1])
 
 
+def line_profiler_of(names: list[str]) -> Any:
+    """A ``line_profiler.LineProfiler`` over the functions named ``module.function`` (or
+    ``module.Class.method``); a name that is not a function is an error naming it."""
+    import importlib
+
+    from line_profiler import LineProfiler
+
+    profiler = LineProfiler()
+    for name in names:
+        module_name, _, attr = name.rpartition(".")
+        target: Any = None
+        while module_name:
+            try:
+                target = importlib.import_module(module_name)
+                break
+            except ModuleNotFoundError:
+                module_name, _, head = module_name.rpartition(".")
+                attr = f"{head}.{attr}"
+        for part in attr.split(".") if target is not None else ():
+            target = getattr(target, part, None)
+        if not callable(target):
+            raise SystemExit(f"--line-profile: {name} is not a function")
+        profiler.add_function(target)
+    return profiler
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lines", default="1M")
@@ -59,10 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--visit", action="store_true", help="profile 50 single-visit calls instead")
     ap.add_argument("--no-cprofile", action="store_true", help="run without cProfile (for py-spy)")
+    ap.add_argument("--line-profile", nargs="+", metavar="MODULE.FUNCTION", default=[],
+                    help="time each line of these functions with line_profiler (instead of "
+                    "cProfile), e.g. ruledsl.execute.compiled.group_frame")
     ap.add_argument("--dump", metavar="FILE", help="also write the raw cProfile stats (for pstats "
                     "print_callers)")
     args = ap.parse_args(argv)
+    # the process set up as `ruledsl run` sets it up, before numpy or pyarrow is imported:
+    # without it, fresh pages for big arrays (kernel time) weigh on lines that make them
+    from ruledsl.execute.memory import arrow_on_c_heap, keep_freed_memory
 
+    keep_freed_memory(one_arena=True)
+    arrow_on_c_heap()
     import pyarrow as pa
 
     import ruledsl
@@ -101,10 +138,13 @@ def main(argv: list[str] | None = None) -> int:
         def work() -> None:
             compiled.run_with_summary(claims, kb, progress=progress)
 
+    lines = line_profiler_of(args.line_profile) if args.line_profile else None
     prof = cProfile.Profile()
     before = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
-    if args.no_cprofile:
+    if lines is not None:
+        lines.runcall(work)
+    elif args.no_cprofile:
         work()
     else:
         prof.enable()
@@ -120,7 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     out: dict[str, object] = {"size": args.lines, "visit_mode": args.visit, "wall_s": round(wall, 2),
                               "rss_after_load_mb": round(after_load), "machine": C.machine(),
                               **usage}
-    if not args.no_cprofile:
+    if lines is not None:
+        buf = io.StringIO()
+        lines.print_stats(stream=buf, output_unit=1e-3, stripzeros=True)
+        print(buf.getvalue())
+        out["line_profile"] = buf.getvalue()
+    elif not args.no_cprofile:
         stats = pstats.Stats(prof)
         if args.dump:
             stats.dump_stats(args.dump)
@@ -142,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     out["peak_rss_mb"] = round(C.vm_hwm_mb())
     print(f"\nCPU user {usage['user_s']} s, system {usage['system_s']} s, "
           f"{usage['minor_faults']} minor page faults")
-    print(f"\nwall {wall:.2f} s (under cProfile: {not args.no_cprofile}); RSS after load "
+    under = "line_profiler" if lines is not None else "cProfile" if not args.no_cprofile else "none"
+    print(f"\nwall {wall:.2f} s (profiler: {under}); RSS after load "
           f"{after_load:.0f} MiB, peak {out['peak_rss_mb']} MiB")
     path = C.write_json(f"profile-{args.lines}{'-visit' if args.visit else ''}.json", out)
     print(f"results: {path}")
