@@ -25,7 +25,9 @@ time for ZEN's ``evaluate_batch`` (it also runs on ZEN's own threads); the machi
 time includes waiting for a core. Target: p99 <= 3 ms for all 46 rules, faster than ZEN: the
 ``targets`` flags compare the same rules with ZEN's per-line call and with ``evaluate_batch``,
 its fastest, and all 46 rules with ZEN's line-level ones.
-Results: ``benchmarks/results/latency.json``.
+After the timed calls, one more pass reports where the time goes: each rule's median time
+per visit and how often it fired, and the 46 rules over the visits' tables with every row
+removed (the engine's cost with no data at all). Results: ``benchmarks/results/latency.json``.
 """
 
 from __future__ import annotations
@@ -95,6 +97,36 @@ def pick_visits(claims: dict[str, Any], n: int, lo: int = 15, hi: int = 25,
                     "visit_lines": row["len"], "rows": rows,
                     "history_lines": len(rows["fee"]), "history_visits": len(rows["visit"])})
     return out
+
+
+def where_the_time_goes(compiled: Any, visits: list[dict[str, Any]], build: Any, kb: Any,
+                        schemas: dict[str, Any]) -> dict[str, Any]:
+    """What a call's time is made of, after the timed calls (so it does not disturb them):
+    each rule's median time per visit and how often it fired (``run_with_summary``), and
+    the whole plan over the visits' tables with every row removed: what the 46 rules cost
+    with no data at all, the floor under any visit's time in this engine."""
+    import pyarrow as pa
+
+    seconds: dict[str, list[float]] = {}
+    fired: dict[str, int] = {}
+    for v in visits:
+        _, rules = compiled.run_with_summary(build(v), kb)
+        for r in rules:
+            seconds.setdefault(r.rule_id, []).append(r.seconds * 1e3)
+            fired[r.rule_id] = fired.get(r.rule_id, 0) + (r.firings > 0)
+    empty = {n: pa.Table.from_pylist([], schema=schemas[n]) for n in visits[0]["rows"]}
+    compiled.run(empty, kb)
+    floor = []
+    for _ in range(len(visits)):
+        t = time.perf_counter()
+        compiled.run(empty, kb)
+        floor.append((time.perf_counter() - t) * 1e3)
+    per_rule = sorted(({"rule": rid, "median_ms": round(statistics.median(ms), 3),
+                        "fired_pct": round(100 * fired[rid] / len(visits), 1)}
+                       for rid, ms in seconds.items()), key=lambda r: -r["median_ms"])
+    return {"per_rule": per_rule, "empty_tables": summary(floor),
+            "sum_of_rule_medians_ms": round(sum(r["median_ms"] for r in per_rule), 2),
+            "rules_x_cheapest_ms": round(len(per_rule) * per_rule[-1]["median_ms"], 2)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
             timings["zen_line_evaluate_batch_cpu"].append((p5 - p4) * 1e3)
         del out_line
     stats = {k: summary(v) for k, v in timings.items()}
+    analysis = where_the_time_goes(all46, visits, build, kb, schemas)
     hist_lines = [v["history_lines"] for v in visits]
     payload = {
         "machine": meta, "threads": args.threads, "dataset": str(folder),
@@ -191,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         "visit_lines_median": statistics.median(v["visit_lines"] for v in visits),
         "history_lines_median": statistics.median(hist_lines), "history_lines_max": max(hist_lines),
         "history_visits_median": statistics.median(v["history_visits"] for v in visits),
-        "violations_in_timed_calls": firings, "stats": stats,
+        "violations_in_timed_calls": firings, "stats": stats, "analysis": analysis,
         "targets": {"p99_le_3ms": stats["ruledsl_46_total"]["p99_ms"] <= 3.0,
                     # all 46 rules against ZEN's line-level rules (the strict reading)
                     "faster_than_zen_median": stats["ruledsl_46_total"]["median_ms"]
@@ -230,6 +263,17 @@ def main(argv: list[str] | None = None) -> int:
           f"{meta['date']}, load avg {meta['loadavg_start']} -> {payload['loadavg_end']}")
     print(C.table([[names[k], s["median_ms"], s["p90_ms"], s["p99_ms"], s["max_ms"]]
                    for k, s in stats.items()], ["what", "median ms", "p90 ms", "p99 ms", "max ms"]))
+    per_rule = analysis["per_rule"]
+    print(f"\n== where the time goes (one more pass over the visits, after the timed calls): "
+          f"the 46 rules over the visits' tables emptied (same schemas, no rows) median "
+          f"{analysis['empty_tables']['median_ms']} ms; per rule (median over the visits, ms; "
+          f"% of the visits where it fired):")
+    print(C.table([[r["rule"], r["median_ms"], r["fired_pct"]] for r in per_rule[:12]]
+                  + [["… cheapest: " + per_rule[-1]["rule"], per_rule[-1]["median_ms"],
+                      per_rule[-1]["fired_pct"]]],
+                  ["rule", "median ms", "fired %"]))
+    print(f"sum of the per-rule medians {analysis['sum_of_rule_medians_ms']} ms; "
+          f"46 x the cheapest rule {analysis['rules_x_cheapest_ms']} ms")
     print("targets:", json.dumps(payload["targets"]))
     print(f"results: {path}")
     return 0
