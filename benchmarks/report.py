@@ -132,7 +132,22 @@ def latency(path: Path) -> str:
         f"median {d['history_lines_median']} lines in {d['history_visits_median']} visits, max "
         f"{d['history_lines_max']}), {d['calls']} timed calls after {d['warmup']} warm-up calls, "
         f"{d['threads']} thread.", "",
-        md(rows, ["what", "median ms", "p90 ms", "p99 ms", "max ms"])])
+        md(rows, ["what", "median ms", "p90 ms", "p99 ms", "max ms"]), *where_it_goes(d)])
+
+
+def where_it_goes(d: dict[str, Any]) -> list[str]:
+    """The latency file's ``analysis`` (written since 81d1857), when it has one."""
+    a = d.get("analysis")
+    if not a:
+        return []
+    rules = a["per_rule"]
+    shown = [[r["rule"], r["median_ms"], r["fired_pct"]] for r in rules[:8]]
+    shown.append([f"… the cheapest, {rules[-1]['rule']}", rules[-1]["median_ms"],
+                  rules[-1]["fired_pct"]])
+    return ["", f"Where the time goes (one more pass over the visits): the 46 rules over the "
+            f"visits' tables with every row removed, median **{a['empty_tables']['median_ms']} "
+            f"ms**; the per-rule medians sum to {a['sum_of_rule_medians_ms']} ms.", "",
+            md(shown, ["rule", "median ms per visit", "% of visits it fired on"])]
 
 
 RENDERERS = {"throughput": throughput, "scaling": scaling, "latency": latency}
