@@ -57,23 +57,16 @@ def by_module(stats: pstats.Stats) -> list[tuple[str, float]]:
 def line_profiler_of(names: list[str]) -> Any:
     """A ``line_profiler.LineProfiler`` over the functions named ``module.function`` (or
     ``module.Class.method``); a name that is not a function is an error naming it."""
-    import importlib
+    import pkgutil
 
     from line_profiler import LineProfiler
 
     profiler = LineProfiler()
     for name in names:
-        module_name, _, attr = name.rpartition(".")
-        target: Any = None
-        while module_name:
-            try:
-                target = importlib.import_module(module_name)
-                break
-            except ModuleNotFoundError:
-                module_name, _, head = module_name.rpartition(".")
-                attr = f"{head}.{attr}"
-        for part in attr.split(".") if target is not None else ():
-            target = getattr(target, part, None)
+        try:
+            target = pkgutil.resolve_name(name)
+        except (ImportError, AttributeError, ValueError):
+            target = None
         if not callable(target):
             raise SystemExit(f"--line-profile: {name} is not a function")
         profiler.add_function(target)

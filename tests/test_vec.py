@@ -151,6 +151,17 @@ _TEXTS = st.lists(st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=2
 
 
 @contextlib.contextmanager
+def runs_judged_from(rows: int) -> Iterator[None]:
+    """Chunks of at least ``rows`` rows are judged for runs of equal neighbours."""
+    kept = vec.RUNS_FROM_ROWS
+    vec.RUNS_FROM_ROWS = rows
+    try:
+        yield
+    finally:
+        vec.RUNS_FROM_ROWS = kept
+
+
+@contextlib.contextmanager
 def encoding_in_python(allowed: bool) -> Iterator[None]:
     """Few values are encoded in Python; with ``allowed`` off, Arrow encodes them too."""
     kept = vec.ENCODE_IN_PYTHON_UP_TO
@@ -196,17 +207,12 @@ def test_dictionary_columns_hold_their_strings_whichever_way_they_are_encoded(
              for c in columns]
     runs = [pa.chunked_array([[v for v in c for _ in range(3)]], pa.string()) for c in columns]
     read = [c.dictionary_encode() if k % 2 else c for k, c in enumerate(plain)]
-    kept = vec.RUNS_FROM_ROWS
-    vec.RUNS_FROM_ROWS = 2  # (every chunk of 2 rows or more judged for runs)
-    try:
-        with encoding_in_python(in_python):
-            for arrays in (plain, runs, read):
-                domain, encoded = vec.dictionary_columns(arrays, mostly_distinct=sort)
-                for array, got in zip(arrays, encoded, strict=True):
-                    assert got.indices.type == pa.int32() and vec.same_array(got.dictionary, domain)
-                    assert got.cast(pa.string()).to_pylist() == array.cast(pa.string()).to_pylist()
-    finally:
-        vec.RUNS_FROM_ROWS = kept
+    with runs_judged_from(2), encoding_in_python(in_python):
+        for arrays in (plain, runs, read):
+            domain, encoded = vec.dictionary_columns(arrays, mostly_distinct=sort)
+            for array, got in zip(arrays, encoded, strict=True):
+                assert got.indices.type == pa.int32() and vec.same_array(got.dictionary, domain)
+                assert got.cast(pa.string()).to_pylist() == array.cast(pa.string()).to_pylist()
 
 
 def test_a_value_outside_its_domain_is_an_error_not_a_null() -> None:
@@ -279,12 +285,8 @@ def test_encoding_through_runs_agrees_with_hashing_every_value(
     cut = [len(values) * i // pieces for i in range(pieces + 1)]
     chunks = [array.slice(a, b - a) for a, b in zip(cut, cut[1:])]
     want = vec._encode_by_hashing(pa.chunked_array(chunks, pa.string()))
-    kept = vec.RUNS_FROM_ROWS
-    vec.RUNS_FROM_ROWS = 2  # (every chunk of 2 rows or more judged)
-    try:
+    with runs_judged_from(2):
         got = vec._encode_runs_by_hashing(chunks)
-    finally:
-        vec.RUNS_FROM_ROWS = kept
     assert got[0].equals(want[0]) and got[1].tolist() == want[1].tolist()
     heads = vec._run_heads(array)
     assert heads.tolist() == [i == 0 or values[i] is None or values[i] != values[i - 1]

@@ -405,14 +405,16 @@ def _rows_keyed_like(ev: Evaluator, var: str, table: str, plan: Analysis, frame:
 
 def _table_space(ev: Evaluator, inner_expr: ir.Expr, var: str, table: str, null_safe: bool
                  ) -> tuple[KeySpace, np.ndarray, np.ndarray]:
-    """:func:`_space` of a key over the whole table, worked out once per rule (GL-10 looks
-    up each of six earlier months per institution: six joins restricted on the same keys)."""
+    """:func:`_space` of a key over the whole table, kept in the shared store for the rest of
+    the rule (GL-10 looks up each of six earlier months per institution: six joins restricted
+    on the same keys worked it out six times); the dry run never restricts a join, so no
+    later rule is planned to use it and it is freed with the rule."""
     key = ("space", table, canonical(inner_expr, var), null_safe)
     hit = ev.shared.get(key)
     if hit is None:
         hit = _space(_inner_eval(ev, inner_expr, var, table), null_safe)
         ev.shared.put(key, hit)
-    return hit  # type: ignore[no-any-return]
+    return hit
 
 
 def _rows_eval(ev: Evaluator, expr: ir.Expr, var: str, table: str, rows: np.ndarray) -> Any:
