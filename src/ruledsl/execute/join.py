@@ -408,7 +408,8 @@ def _table_space(ev: Evaluator, inner_expr: ir.Expr, var: str, table: str, null_
     """:func:`_space` of a key over the whole table, kept in the shared store for the rest of
     the rule (GL-10 looks up each of six earlier months per institution: six joins restricted
     on the same keys worked it out six times); the dry run never restricts a join, so no
-    later rule is planned to use it and it is freed with the rule."""
+    later rule is planned to use it: a batch that frees shared results frees it with the
+    rule, a smaller one (which keeps them all) keeps it for the run."""
     key = ("space", table, canonical(inner_expr, var), null_safe)
     hit = ev.shared.get(key)
     if hit is None:
