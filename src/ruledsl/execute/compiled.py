@@ -46,7 +46,7 @@ from .batch import (
 from .frames import Frame, GroupContext
 from .reduce import collect_distinct_strings
 from .shared import IdentityMemo, SharedStore, plan_lifetimes
-from .vec import ListVec, Vec, factorize, lexsort
+from .vec import ListVec, Vec, group_codes, lexsort
 from .vector import Evaluator, conjuncts, round_half_away
 
 Tables = Mapping[str, pa.Table] | str | Path
@@ -303,23 +303,11 @@ def _filter(ev: Evaluator, frame: Frame, conds: list[ir.Expr]) -> Frame:
 def group_frame(ev: Evaluator, members: Frame, rule: CheckedRule) -> Frame:
     """One row per group of ``members``; member variables bound to each group's first member."""
     assert rule.group_keys is not None
-    code = np.zeros(members.n, dtype=np.int64)
-    size = 1  # codes are below it
+    keys = []
     for key in rule.group_keys:
         vec = ev.ev(key, members)
-        valid = vec.valid_mask()
-        values = np.where(valid, vec.values, 0)
-        if values.dtype != np.int64:
-            values = values.astype(np.float64)
-        _, inverse = factorize(values)
-        part = np.where(valid, inverse + 1, 0)  # null is its own group value
-        width = int(part.max(initial=0)) + 1
-        if size * width >= 1 << 62:  # (the keys so far made dense first)
-            _, code = factorize(code)
-            size = int(code.max(initial=-1)) + 1
-        code = code * width + part
-        size *= width
-    _, code = factorize(code)  # the groups numbered in key order
+        keys.append((vec.values, vec.valid_mask() if vec.valid is not None else None))
+    code = group_codes(keys, members.n)  # the groups numbered in key order
     n_groups = int(code.max()) + 1 if members.n else 0
     variables = tuple(var for var, _ in rule.bindings)
     rank = ev.member_rank(members, variables)

@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -331,6 +331,40 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     present[offset] = True
     position = np.cumsum(present) - 1
     return _values_at(np.flatnonzero(present), low, values.dtype), position[offset]
+
+
+def group_codes(keys: Iterable[tuple[np.ndarray, np.ndarray | None]], n: int) -> np.ndarray:
+    """Each of ``n`` rows' group over several keys (each ``(values, valid)``, ``valid``
+    None when none is null), the groups numbered in key order; a null is a key value of its
+    own, before every other.
+
+    The combined code is kept within a table's span (:func:`factorize` without a sort) by
+    numbering the groups of the keys so far first when the next key would widen it past
+    that (3M lines, three keys: 0.14 s to sort the combined codes).
+
+    Example:
+        >>> group_codes([(np.array([5, 5, 1]), None), (np.array([2, 3, 2]), None)], 3).tolist()
+        [1, 2, 0]
+    """
+    code = np.zeros(n, dtype=np.int64)
+    size = 1  # codes are below it
+    table = max(2 * n, _DENSE_SPAN)
+    for values, valid in keys:
+        if valid is not None:
+            values = np.where(valid, values, 0)
+        if values.dtype.kind not in "iu":
+            values = values.astype(np.float64)
+        _, part = factorize(values)
+        if valid is not None:
+            part += 1
+            part[~valid] = 0
+        width = int(part.max(initial=0)) + 1
+        if size > 1 and size * width > table:
+            _, code = factorize(code)
+            size = int(code.max(initial=-1)) + 1
+        code = code * width + part
+        size *= width
+    return factorize(code)[1]
 
 
 def _factorize_packed(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
