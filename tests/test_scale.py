@@ -36,8 +36,10 @@ from ruledsl.rulebook import Rulebook, load_rulebook, load_text
 from ruledsl.scale import merge
 from ruledsl.scale.buckets import (
     Dataset,
+    Linker,
     _layout,
     _one_array_per_namespace,
+    _seldom_repeated,
     assign,
     bucket_file,
     table_keys,
@@ -280,6 +282,36 @@ def test_a_batch_encoded_once_splits_as_its_strings_do(batch: tuple[Tables, Tabl
         assert plain.keys() == once.keys()
         for name in plain:
             assert plain[name].tolist() == once[name].tolist(), (scheme.name, name)
+
+
+@pytest.mark.parametrize("lines_per_visit", [1, 5])
+def test_linking_with_or_without_sorting_out_repeated_pairs_joins_alike(
+        lines_per_visit: int) -> None:
+    """Pairs that a sample shows seldom repeated are linked as they are; many repeats (fee
+    lines in no order) are sorted out first: either way the same components."""
+    rng = np.random.default_rng(lines_per_visit)
+    persons, visits = 3_000, 300_000
+    person_of_visit = rng.integers(0, persons, visits)
+    visit = rng.permutation(np.repeat(np.arange(visits), lines_per_visit))
+    a, b = person_of_visit[visit], persons + visit
+    n = persons + visits
+    assert _seldom_repeated(a, b, n) == (lines_per_visit == 1)
+
+    def components(link_as_they_are: bool | None) -> np.ndarray:
+        linker = Linker()
+        linker.nodes, linker.parent = np.zeros(n, np.uint64), np.arange(n, dtype=np.int64)
+        with pytest.MonkeyPatch.context() as mp:
+            if link_as_they_are is not None:
+                mp.setattr("ruledsl.scale.buckets._seldom_repeated",
+                           lambda *_: link_as_they_are)
+            linker.link(a, b)
+        linker._compress()
+        return linker.parent.copy()
+
+    chosen = components(None)
+    assert np.array_equal(chosen, components(False))
+    assert np.array_equal(chosen, components(True))
+    assert np.array_equal(chosen[persons:], person_of_visit)  # each visit joined its person
 
 
 @given(st.integers(1, 300).flatmap(lambda k: st.tuples(st.just(k), st.lists(

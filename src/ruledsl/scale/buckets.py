@@ -328,7 +328,8 @@ class Linker:
             differ = ra != rb
             if not differ.any():
                 return
-            ia, ib, ra, rb = ia[differ], ib[differ], ra[differ], rb[differ]
+            if not differ.all():  # (on the first round, usually none is joined yet)
+                ia, ib, ra, rb = ia[differ], ib[differ], ra[differ], rb[differ]
             np.minimum.at(self.parent, np.maximum(ra, rb), np.minimum(ra, rb))
             self._compress()
 
@@ -354,13 +355,17 @@ def _changes(*columns: np.ndarray) -> np.ndarray:
 
 
 def _distinct_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct pairs of node numbers below ``n`` (one integer sort when they fit).
+    """The distinct pairs of node numbers below ``n`` (one integer sort when they fit), or
+    the pairs as they are when a sample of them repeats none (a union-find takes repeats
+    too: sorting 2M distinct pairs cost more than linking them, 0.37 against 0.11 s).
 
     A run of equal pairs (the lines of one visit, stored together) is cut to one first,
     so the sort sees about one pair per visit rather than one per line."""
     new = _changes(a, b)
     if not new.all():
         a, b = a[new], b[new]
+    if _seldom_repeated(a, b, n):
+        return a, b
     if n and n < 1 << 31:
         pairs = distinct(a * n + b)
         return pairs // n, pairs % n
@@ -369,6 +374,20 @@ def _distinct_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, n
     keep = np.ones(len(a), bool)
     keep[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     return a[keep], b[keep]
+
+
+REPEATS_SAMPLE = 1 << 16
+"""Pairs sampled (evenly spaced) to tell whether sorting out their repeats pays."""
+
+
+def _seldom_repeated(a: np.ndarray, b: np.ndarray, n: int) -> bool:
+    """Whether under 1% of an evenly spaced sample of the pairs (node numbers below ``n``)
+    repeat another of the sample (10M fee lines in no order, 5 per visit: 2.6% of the
+    sample repeat); small arrays are sorted anyway."""
+    if len(a) <= 4 * REPEATS_SAMPLE or not 0 < n < 1 << 31:
+        return False
+    at = np.linspace(0, len(a) - 1, REPEATS_SAMPLE).astype(np.int64)
+    return len(distinct(a[at] * n + b[at])) > 0.99 * REPEATS_SAMPLE
 
 
 class TableKeys:
