@@ -342,3 +342,21 @@ def test_dictionary_columns_encode_as_their_strings(
     for w, g in zip(want, got, strict=True):
         assert g.valid_mask().tolist() == w.valid_mask().tolist()
         assert g.strings().to_pylist() == w.strings().to_pylist()
+
+
+@given(arrays(np.float64, st.integers(0, 60),
+              elements=st.one_of(st.floats(-1e6, 1e6), st.sampled_from(
+                  [0.0, -0.0, -0.004, 0.005, -0.005, -0.00004, 2.345, -2.345, np.nan]))),
+       st.sampled_from([2, 4]))
+def test_vectorised_rounding_is_the_reference_interpreters_with_its_zero(
+        values: np.ndarray, digits: int) -> None:
+    from ruledsl.execute.scalar import round_half_away as scalar
+    from ruledsl.execute.vector import round_half_away
+
+    got = round_half_away(values, 10**digits)
+    for x, y in zip(values.tolist(), got.tolist(), strict=True):
+        if np.isnan(x):
+            assert np.isnan(y)
+            continue
+        want = scalar(x, digits)
+        assert y == want and np.signbit(y) == np.signbit(want), (x, y, want)

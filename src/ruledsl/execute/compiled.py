@@ -313,7 +313,8 @@ def group_frame(ev: Evaluator, members: Frame, rule: CheckedRule) -> Frame:
     rank = ev.member_rank(members, variables)
     order = lexsort([rank, code], first_distinct=True)
     first = np.ones(len(order), dtype=bool)
-    first[1:] = code[order][1:] != code[order][:-1]
+    in_order = code[order]
+    first[1:] = in_order[1:] != in_order[:-1]
     representative = order[first]
     bindings = {var: members.lookup(var).take(representative) for var, _ in rule.bindings}
     frame = Frame(n_groups, bindings, None, None, GroupContext(members, code, n_groups, variables))
@@ -342,7 +343,7 @@ def run_rule(ev: Evaluator, rule: CheckedRule, whole: bool = False) -> pa.Table:
     for column, expr in rule.outputs:
         columns[column] = to_arrow(ev.ev(expr, fired))
     amount = ev.ev(rule.amount, fired)
-    values = round_half_away(amount.values.astype(np.float64), 100) + 0.0
+    values = round_half_away(amount.values, 100)
     columns["vola_amt"] = pa.array(values, pa.float64(),
                                    mask=~amount.valid_mask() if amount.valid is not None else None)
     columns["message"] = ev.ev(rule.message, fired).strings().fill_null("")

@@ -254,14 +254,14 @@ def _value_space(vec: Vec) -> tuple[KeySpace, np.ndarray, np.ndarray]:
             np.where(valid, vec.values, -1), valid
     values = vec.values
     if values.dtype.kind in "iub":
-        v = values.astype(np.int64)
+        v = values.astype(np.int64, copy=False)
         present = v[valid]
         low = int(present.min()) if len(present) else 0
         high = int(present.max()) if len(present) else 0
         if high - low < 1 << 40:
             return KeySpace("int", high - low + 1, low=low), np.where(valid, v - low, -1), valid
-    uniq = distinct(values[valid].astype(np.float64))
-    codes = search_sorted(uniq, values.astype(np.float64))
+    uniq = distinct(values[valid].astype(np.float64, copy=False))
+    codes = search_sorted(uniq, values.astype(np.float64, copy=False))
     return KeySpace("float", max(len(uniq), 1), values=uniq), np.where(valid, codes, -1), valid
 
 
@@ -287,10 +287,10 @@ def _outer_value_codes(space: KeySpace, vec: Vec) -> np.ndarray:
         codes = mapping[np.where(valid, vec.values, 0)]
         return np.where(valid, codes, -1)
     if space.kind == "int" and vec.values.dtype.kind in "iub":
-        codes = vec.values.astype(np.int64) - space.low
+        codes = vec.values.astype(np.int64, copy=False) - space.low
         return np.where(valid & (codes >= 0) & (codes < space.size), codes, -1)
     assert space.values is not None or space.kind == "int"
-    values = vec.values.astype(np.float64)
+    values = vec.values.astype(np.float64, copy=False)
     if space.kind == "int":
         codes = np.round(values).astype(np.int64) - space.low
         ok = valid & (codes >= 0) & (codes < space.size) & (codes + space.low == values)

@@ -43,12 +43,12 @@ def reduce(func: str, group: np.ndarray, n_groups: int, value: Vec | None,
     valid = value.valid_mask()
     if func == "sum":
         g, v = group[valid], value.values[valid]
-        sums = np.bincount(g, weights=v.astype(np.float64), minlength=n_groups)
+        sums = np.bincount(g, weights=v.astype(np.float64, copy=False), minlength=n_groups)
         if value.dtype == INT:
             return Vec(np.round(sums).astype(np.int64), None, INT)
         return Vec(sums, None, dtype or value.dtype)
     if func == "avg":
-        g, v = group[valid], value.values[valid].astype(np.float64)
+        g, v = group[valid], value.values[valid].astype(np.float64, copy=False)
         sums = np.bincount(g, weights=v, minlength=n_groups)
         counts = np.bincount(g, minlength=n_groups)
         with np.errstate(invalid="ignore", divide="ignore"):

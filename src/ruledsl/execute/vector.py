@@ -381,11 +381,10 @@ class Evaluator:
         return Vec(value, None if known.all() else known, BOOL)
 
     def _fn_r2(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
-        return Vec(round_half_away(args[0].values.astype(np.float64), 100), args[0].valid, expr.dtype)
+        return Vec(round_half_away(args[0].values, 100), args[0].valid, expr.dtype)
 
     def _fn_r4(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
-        return Vec(round_half_away(args[0].values.astype(np.float64), 10000), args[0].valid,
-                   expr.dtype)
+        return Vec(round_half_away(args[0].values, 10000), args[0].valid, expr.dtype)
 
     def _fn_abs(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
         return Vec(np.abs(args[0].values), args[0].valid, expr.dtype)
@@ -404,7 +403,7 @@ class Evaluator:
             values = op(values, a.values)
             valid = valid & a.valid_mask()
         if expr.dtype in (FLOAT, MONEY):
-            values = values.astype(np.float64)
+            values = values.astype(np.float64, copy=False)
         return Vec(values, valid, expr.dtype, args[0].dictionary)
 
     def _fn_coalesce(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
@@ -412,7 +411,7 @@ class Evaluator:
             args = unify_many(args)
         values, valid = args[-1].values.copy(), args[-1].valid_mask().copy()
         if expr.dtype in (FLOAT, MONEY):
-            values = values.astype(np.float64)
+            values = values.astype(np.float64, copy=False)
         for a in reversed(args[:-1]):
             ok = a.valid_mask()
             values = np.where(ok, a.values, values)
@@ -599,8 +598,10 @@ class Evaluator:
 
 
 def round_half_away(x: np.ndarray, scale: int) -> np.ndarray:
-    """``sign(x) · floor(|x|·scale + 0.5 + 1e-6) / scale`` (rules-46 §0.5), with two
-    new arrays instead of five (big temporaries cost page faults).
+    """``sign(x) · floor(|x|·scale + 0.5 + 1e-6) / scale`` (rules-46 §0.5) in one new
+    array (big temporaries cost page faults); a zero is ``0.0``, never ``-0.0``, as
+    :func:`~ruledsl.execute.scalar.round_half_away` gives it. Copying the sign instead of
+    multiplying by ``sign(x)``: 3M values 9-10 ms against 16-18 ms.
 
     Example:
         >>> round_half_away(np.array([2.345, -2.345, 0.0, np.nan]), 100).tolist()
@@ -611,7 +612,8 @@ def round_half_away(x: np.ndarray, scale: int) -> np.ndarray:
     out += 0.5 + 1e-6
     np.floor(out, out=out)
     out /= scale
-    out *= np.sign(x)
+    np.copysign(out, x, out=out)
+    out += 0.0  # (-0.0 becomes 0.0, as the reference interpreter rounds)
     return out
 
 
@@ -744,13 +746,13 @@ def arithmetic(op: str, a: Vec, b: Vec, dtype: DataType) -> Vec:
     av, bv = a.values, b.values
     if op == "/":
         with np.errstate(divide="ignore", invalid="ignore"):
-            values = av.astype(np.float64) / bv.astype(np.float64)
+            values = av.astype(np.float64, copy=False) / bv.astype(np.float64, copy=False)
         valid &= bv != 0
         values = np.where(valid, values, 0.0)
     else:
         values = {"+": np.add, "-": np.subtract, "*": np.multiply}[op](av, bv)
     if dtype in (FLOAT, MONEY):
-        values = values.astype(np.float64)
+        values = values.astype(np.float64, copy=False)
     elif dtype in (DATE, TIMESTAMP, MONTH) and values.dtype == np.float64:
         values = np.floor(values).astype(np.int64)  # whole seconds / days / months: a fraction goes down
     elif dtype == INT and values.dtype == np.float64:
