@@ -436,7 +436,7 @@ def _build_index(ev: Evaluator, var: str, table: str, plan: Analysis, cand: np.n
     if not plan.keys and plan.range_expr is None:
         return _one_block_index(data, cand)
     ok = np.ones(len(cand), dtype=bool)
-    composite = np.zeros(len(cand), dtype=np.int64)
+    composite: np.ndarray | None = None
     spaces: list[KeySpace] = []
     radix: list[tuple[int, np.ndarray | None]] = []
     size = 1
@@ -445,7 +445,7 @@ def _build_index(ev: Evaluator, var: str, table: str, plan: Analysis, cand: np.n
                                      null_safe)
         ok &= valid
         spaces.append(space)
-        composite = composite * space.size + np.maximum(codes, 0)
+        composite = _with_key(composite, space.size, codes)
         size *= space.size
         compressed = None
         if size > _COMPRESS_AT:
@@ -461,6 +461,8 @@ def _build_index(ev: Evaluator, var: str, table: str, plan: Analysis, cand: np.n
         range_vec = _rows_of(_inner_eval(ev, plan.range_expr, var, table), cand)  # type: ignore[arg-type]
         ok &= range_vec.valid_mask()
         range_values = range_vec.values
+    if composite is None:  # (a range alone)
+        composite = np.zeros(len(cand), dtype=np.int64)
     keep = np.flatnonzero(ok)
     # (the natural order sorts a natural-order range too: dense ranks follow it)
     by_rank = range_values is None or plan.range_expr == RANK
@@ -486,6 +488,15 @@ def _build_index(ev: Evaluator, var: str, table: str, plan: Analysis, cand: np.n
         index.range_composite = dense_codes * (len(uniq) + 1) + positions
     index.finish(boundary)
     return index
+
+
+def _with_key(composite: np.ndarray | None, size: int, codes: np.ndarray) -> np.ndarray:
+    """``composite * size + codes`` (a null's code -1 counts as 0): the radix number of the
+    keys so far and this one; the codes alone for the first key (``composite`` None)."""
+    combined = np.maximum(codes, 0).astype(np.int64, copy=False)
+    if composite is not None:
+        combined += composite * size
+    return combined
 
 
 def _one_block_index(data: Any, cand: np.ndarray) -> InnerIndex:
@@ -606,12 +617,12 @@ def _key_codes(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex,
                need: np.ndarray) -> np.ndarray:
     """Dense key codes of the frame's rows ``need`` (-1: no candidate has their key)."""
     ok = np.ones(len(need), dtype=bool)
-    composite = np.zeros(len(need), dtype=np.int64)
+    composite: np.ndarray | None = None
     for (_, outer_expr), space, (size, compressed) in zip(plan.keys, index.spaces, index.radix,
                                                           strict=True):
         codes = _outer_codes(space, _rows_of(ev.ev(outer_expr, frame), need))
         ok &= codes >= 0
-        composite = composite * size + np.maximum(codes, 0)
+        composite = _with_key(composite, size, codes)
         if compressed is not None:
             pos = search_sorted(compressed, composite)
             found = pos < len(compressed)
@@ -619,6 +630,8 @@ def _key_codes(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex,
                 if len(compressed) else False
             ok &= found
             composite = pos
+    if composite is None:  # (no key: one block)
+        composite = np.zeros(len(need), dtype=np.int64)
     if index.direct is not None:
         inside = ok & (composite < len(index.direct))
         dense = index.direct[np.where(inside, composite, 0)]

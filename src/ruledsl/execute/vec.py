@@ -52,7 +52,7 @@ class Vec:
     def take(self, index: np.ndarray) -> Vec:
         """Gather rows; a negative index gives null."""
         if len(index) and index.min() < 0:
-            safe = np.where(index < 0, 0, index)
+            safe = np.maximum(index, 0)
             if len(self.values) == 0:
                 values = np.zeros(len(index), dtype=self.values.dtype)
                 return Vec(values, np.zeros(len(index), dtype=bool), self.dtype, self.dictionary)
