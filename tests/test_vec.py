@@ -360,3 +360,14 @@ def test_vectorised_rounding_is_the_reference_interpreters_with_its_zero(
             continue
         want = scalar(x, digits)
         assert y == want and np.signbit(y) == np.signbit(want), (x, y, want)
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(-40_000, 40_000), st.integers(1, 12_000))
+def test_calendar_conversions_looked_up_by_table_are_numpys(seed: int, low: int, span: int
+                                                           ) -> None:
+    from ruledsl.execute import vector as V
+
+    values = np.random.default_rng(seed).integers(low, low + span, 6_000)
+    for convert in (V._month_of_day, V._first_day_of_month, V._last_day_of_month):
+        assert V.by_table(values, convert).tolist() == convert(values).tolist()
+    assert [a.tolist() for a in V.ymd(values)] == [a.tolist() for a in V._ymd(values)]

@@ -438,18 +438,15 @@ class Evaluator:
     def _fn_month(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
         a = args[0]
         days = np.floor_divide(a.values, 86400) if a.dtype == TIMESTAMP else a.values
-        months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-        return Vec(months, a.valid, MONTH)
+        return Vec(by_table(days, _month_of_day), a.valid, MONTH)
 
     def _fn_month_start(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
         m = args[0]
-        days = m.values.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-        return Vec(days, m.valid, DATE)
+        return Vec(by_table(m.values, _first_day_of_month), m.valid, DATE)
 
     def _fn_month_end(self, args: list[Vec], expr: ir.Call, frame: Frame) -> Vec:
         m = args[0]
-        days = (m.values + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1
-        return Vec(days, m.valid, DATE)
+        return Vec(by_table(m.values, _last_day_of_month), m.valid, DATE)
 
     def _string_fn(self, vec: Vec, fn: Any, dtype: DataType) -> Vec:
         assert vec.dictionary is not None
@@ -619,12 +616,52 @@ def round_half_away(x: np.ndarray, scale: int) -> np.ndarray:
 
 def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Year, month and day of days since 1970-01-01."""
+    return by_table(days, _ymd)  # type: ignore[no-any-return]
+
+
+def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     d = days.astype("datetime64[D]")
     months = d.astype("datetime64[M]")
     year = months.astype("datetime64[Y]").astype(np.int64) + 1970
     month = months.astype(np.int64) % 12 + 1
     day = (d - months.astype("datetime64[D]")).astype(np.int64) + 1
     return year, month, day
+
+
+def _month_of_day(days: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def _first_day_of_month(months: np.ndarray) -> np.ndarray:
+    return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+
+
+def _last_day_of_month(months: np.ndarray) -> np.ndarray:
+    return (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1
+
+
+BY_TABLE_FROM = 1 << 12
+""":func:`by_table` looks values up in a table from this many values on."""
+
+
+def by_table(values: np.ndarray, convert: Any) -> Any:
+    """``convert(values)`` (an array, or a tuple of arrays) for integer ``values`` (days,
+    months), computed once for each value of their span and looked up when the span is
+    shorter than they are many: numpy's calendar conversions cost tens of ns a value, and
+    a claim batch's dates span a few years (null ones, stored as 0, included).
+
+    Example:
+        >>> by_table(np.array([20089, 20088, 20089]), _month_of_day).tolist()
+        [660, 659, 660]
+    """
+    if len(values) < BY_TABLE_FROM or values.dtype.kind not in "iu":
+        return convert(values)
+    low, high = int(values.min()), int(values.max())
+    if high - low >= len(values):
+        return convert(values)
+    table = convert(np.arange(low, high + 1, dtype=np.int64))
+    at = values - low
+    return tuple(t[at] for t in table) if isinstance(table, tuple) else table[at]
 
 
 def normalize_codes(values: pa.Array) -> pa.Array:
