@@ -371,3 +371,15 @@ def test_calendar_conversions_looked_up_by_table_are_numpys(seed: int, low: int,
     for convert in (V._month_of_day, V._first_day_of_month, V._last_day_of_month):
         assert V.by_table(values, convert).tolist() == convert(values).tolist()
     assert [a.tolist() for a in V.ymd(values)] == [a.tolist() for a in V._ymd(values)]
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 300), st.integers(1, 40))
+def test_first_members_are_each_groups_least_rank(seed: int, n: int, groups: int) -> None:
+    from ruledsl.execute.compiled import first_members
+
+    rng = np.random.default_rng(seed)
+    code = np.unique(rng.integers(0, groups, n), return_inverse=True)[1].reshape(-1)
+    rank = rng.permutation(n)
+    want = [int(np.flatnonzero(code == g)[np.argmin(rank[code == g])])
+            for g in range(int(code.max()) + 1)]
+    assert first_members(code, int(code.max()) + 1, rank).tolist() == want
