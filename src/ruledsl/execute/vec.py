@@ -273,14 +273,16 @@ def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 _DENSE_SPAN = 1 << 16
 
 
-def _dense_span(values: np.ndarray) -> tuple[int, int] | None:
-    """``(low, span)`` of integer ``values`` when a table of ``span`` slots is cheaper
-    than sorting them (the span is at most about twice their number), else None."""
+def dense_span(values: np.ndarray, most: int | None = None) -> tuple[int, int] | None:
+    """``(low, span)`` of integer ``values`` when their span is at most ``most`` slots
+    (default: when a table of them is cheaper than sorting them, a span of at most about
+    twice their number), else None."""
     if values.dtype.kind not in "iu" or len(values) == 0:
         return None
     low, high = int(values.min()), int(values.max())
     span = high - low + 1
-    return (low, span) if span <= max(2 * len(values), _DENSE_SPAN) else None
+    limit = max(2 * len(values), _DENSE_SPAN) if most is None else most
+    return (low, span) if span <= limit else None
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -294,7 +296,7 @@ def distinct(values: np.ndarray) -> np.ndarray:
         >>> distinct(np.array([np.nan, 1.0, np.nan])).tolist()
         [1.0, nan]
     """
-    dense = _dense_span(values)
+    dense = dense_span(values)
     if dense is None:
         ordered = np.sort(values)
         keep = np.ones(len(ordered), dtype=bool)
@@ -319,7 +321,7 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         >>> uniq.tolist(), inverse.tolist()
         ([3, 5, 7], [2, 0, 2, 1])
     """
-    dense = _dense_span(values)
+    dense = dense_span(values)
     if dense is None:
         packed = _factorize_packed(values)
         if packed is not None:

@@ -53,6 +53,7 @@ from .shared import SharedStore
 from .vec import (
     ListVec,
     Vec,
+    dense_span,
     distinct,
     expand_ranges,
     factorize,
@@ -657,12 +658,11 @@ def by_table(values: np.ndarray, convert: Any) -> Any:
         >>> by_table(np.array([20089, 20088, 20089]), _month_of_day).tolist()
         [660, 659, 660]
     """
-    if len(values) < BY_TABLE_FROM or values.dtype.kind not in "iu":
+    dense = dense_span(values, len(values)) if len(values) >= BY_TABLE_FROM else None
+    if dense is None:
         return convert(values)
-    low, high = int(values.min()), int(values.max())
-    if high - low >= len(values):
-        return convert(values)
-    table = convert(np.arange(low, high + 1, dtype=np.int64))
+    low, span = dense
+    table = convert(np.arange(low, low + span, dtype=np.int64))
     at = values - low
     return tuple(t[at] for t in table) if isinstance(table, tuple) else table[at]
 
