@@ -281,8 +281,13 @@ def dense_span(values: np.ndarray, most: int | None = None) -> tuple[int, int] |
         return None
     low, high = int(values.min()), int(values.max())
     span = high - low + 1
-    limit = max(2 * len(values), _DENSE_SPAN) if most is None else most
-    return (low, span) if span <= limit else None
+    return (low, span) if span <= (_dense_limit(len(values)) if most is None else most) \
+        else None
+
+
+def _dense_limit(n: int) -> int:
+    """The widest span a presence table of ``n`` values is cheaper than sorting them in."""
+    return max(2 * n, _DENSE_SPAN)
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
@@ -351,12 +356,12 @@ def group_codes(keys: Iterable[tuple[np.ndarray, np.ndarray | None]], n: int) ->
     """
     code = np.zeros(n, dtype=np.int64)
     size = 1  # codes are below it
-    table = max(2 * n, _DENSE_SPAN)
+    table = _dense_limit(n)
     for values, valid in keys:
         if valid is not None:
             values = np.where(valid, values, 0)
         if values.dtype.kind not in "iu":
-            values = values.astype(np.float64)
+            values = values.astype(np.float64, copy=False)
         _, part = factorize(values)
         if valid is not None:
             part += 1

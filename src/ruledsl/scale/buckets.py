@@ -206,7 +206,6 @@ def hash_distinct(values: pa.Array | pa.ChunkedArray, namespace: str,
     return HashedColumn(hit[1], codes, valid, hit[2])
 
 
-
 # ------------------------------------------------------------- components --
 class Linker:
     """Union-find over the key values (nodes) of one scheme, fed chunk by chunk.
