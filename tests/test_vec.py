@@ -173,13 +173,14 @@ _TEXTS = st.lists(st.lists(st.one_of(st.none(), st.text(max_size=3)), max_size=2
 
 @contextlib.contextmanager
 def runs_judged_from(rows: int) -> Iterator[None]:
-    """Chunks of at least ``rows`` rows are judged for runs of equal neighbours."""
-    kept = vec.RUNS_FROM_ROWS
-    vec.RUNS_FROM_ROWS = rows
+    """Chunks of at least ``rows`` rows are judged for runs of equal neighbours, and are
+    encoded through them whenever two neighbours are equal."""
+    kept = vec.RUNS_FROM_ROWS, vec.RUNS_FROM
+    vec.RUNS_FROM_ROWS, vec.RUNS_FROM = rows, 1
     try:
         yield
     finally:
-        vec.RUNS_FROM_ROWS = kept
+        vec.RUNS_FROM_ROWS, vec.RUNS_FROM = kept
 
 
 @contextlib.contextmanager
@@ -314,6 +315,35 @@ def test_encoding_through_runs_agrees_with_hashing_every_value(
                               for i in range(len(values))]
 
 
+
+
+@given(st.one_of(st.lists(st.sampled_from(["ab", "é", "ba", "aa", "zz"]), max_size=40),
+                 st.lists(st.sampled_from(["ab", "é", "zz", "", "abc", None]), max_size=40)),
+       st.integers(0, 3), st.integers(1, 3))
+def test_strings_of_one_byte_length_hash_as_fixed_size_binary_to_the_same_codes(
+        values: list[str | None], drop: int, pieces: int) -> None:
+    """Values all of one byte length ("é" is two bytes, as "ab") are hashed as fixed-size
+    binary over the same bytes (sliced and chunked arrays too): the same sorted dictionary,
+    as strings, and codes as hashing the strings; any null, empty string or other length
+    keeps the strings."""
+    array = pa.array(values, pa.string()).slice(drop)  # (a slice: an offset into its bytes)
+    cut = [len(array) * i // pieces for i in range(pieces + 1)]
+    column = pa.chunked_array([array.slice(a, b - a) for a, b in zip(cut, cut[1:])], pa.string())
+    lengths = {len(v.encode()) for v in array.to_pylist() if v is not None}
+    fixed = vec.fixed_width(column)
+    assert (fixed is not None) == (len(array) > 0 and array.null_count == 0
+                                   and len(lengths) == 1 and lengths != {0})
+    got = vec._encode_by_hashing(column)
+    kept = vec.fixed_width
+    vec.fixed_width = lambda values: None
+    try:
+        want = vec._encode_by_hashing(column)
+    finally:
+        vec.fixed_width = kept
+    assert got[0].type == pa.string() and got[0].equals(want[0])
+    assert got[1].tolist() == want[1].tolist()
+    if fixed is not None:
+        assert vec.as_strings(fixed.combine_chunks()).to_pylist() == array.to_pylist()
 
 @given(_TEXTS, st.integers(1, 3), st.booleans())
 def test_dictionary_columns_encode_as_their_strings(
