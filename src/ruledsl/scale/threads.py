@@ -78,6 +78,7 @@ from .buckets import (
 from .merge import MergedViolations, SpilledRun, spill_result
 from .partition import (
     KEYS,
+    PERSON,
     SCHEMES,
     PartitionPlan,
     global_name,
@@ -706,12 +707,17 @@ class ThreadExecutor(LocalExecutor):
 
     def start(self, run: ScaledRun) -> None:
         """Encode an in-memory batch's strings, then split it by its partitionings side by
-        side (at 10M lines: persons on one thread, institutions then doctors on the other,
-        2.1-2.6 s in all)."""
+        side: persons first (the biggest split), then the others, those sharing fewer key
+        columns with it first, so that the rest reuse the key hashes it made (10M lines,
+        the 11 rules Polars is compared on, 2 threads: doctors then institutions beside
+        persons, 1.26-1.39 s in seven runs; institutions then doctors, 1.47-1.51 s in three;
+        the order had followed a set's)."""
         if isinstance(self.source, MemorySource):
             self.source.encode_strings(self.kb, self.pool.map, run.claim_columns())
             used = sorted({scheme for scheme, _, _ in run.plans if scheme != WHOLE},
-                          key=lambda name: name != "person")  # the biggest split first
+                          key=lambda name: (name != PERSON.name,
+                                            len(set(SCHEMES[name].links) & set(PERSON.links)),
+                                            name))
             self.source.split(used, self.pool)
 
     def map(self, run: ScaledRun, jobs: Sequence[Job], values: Mapping[str, Any]
