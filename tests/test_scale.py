@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -228,18 +229,22 @@ def test_buckets_do_not_depend_on_row_order_and_keep_keys_together() -> None:
 
 @settings(fast, max_examples=6)
 @given(batch=claim_batches(persons=st.integers(1, 6), cancelled_share=0.3), k=st.integers(1, 4),
-       encoded=st.booleans())
+       encoded=st.sampled_from(["no", "in turn", "on a pool"]))
 def test_buckets_hold_every_kept_row_once_and_no_cancelled_one(
-        batch: tuple[Tables, Tables], k: int, encoded: bool) -> None:
+        batch: tuple[Tables, Tables], k: int, encoded: str) -> None:
     """Hygiene copies no table in a run over a batch in memory: the buckets leave the
     cancelled rows out. Every bucket of every partitioning, and the whole batch, hold
     exactly the rows hygiene keeps: the split ones once over the buckets, the replicated
-    ones (a doctor bucket's settlements) in every bucket."""
+    ones (a doctor bucket's settlements) in every bucket. Encoding the strings works
+    hygiene out beside it, on the strings, and cuts the split's columns on its pool."""
     claims, kb = batch
-    kept, _ = apply_hygiene(claims)
+    kept, report = apply_hygiene(claims)
     source = MemorySource(claims, k)
-    if encoded:
+    if encoded == "in turn":
         source.encode_strings(kb)
+    elif encoded == "on a pool":
+        with ThreadPoolExecutor(2) as pool:
+            source.encode_strings(kb, pool.map)
 
     def rows(table: pa.Table) -> list[tuple[Any, ...]]:
         decoded = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c
@@ -260,6 +265,7 @@ def test_buckets_hold_every_kept_row_once_and_no_cancelled_one(
                 assert rows(together) == rows(table), (scheme.name, name)
             else:
                 assert all(rows(b[name]) == rows(table) for b in buckets), (scheme.name, name)
+    assert source.hygiene == attrs.asdict(report)
 
 
 @settings(fast, max_examples=12)

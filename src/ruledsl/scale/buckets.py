@@ -658,18 +658,27 @@ def kept_rows(table: pa.Table, rows: np.ndarray | None) -> pa.Table:
     return table if rows is None else table.take(pa.array(rows, pa.int64()))
 
 
-def linked_columns(claims: Mapping[str, pa.Table], kept: Mapping[str, np.ndarray]
-                   ) -> dict[str, pa.Table]:
+def linked_columns(claims: Mapping[str, pa.Table], kept: Mapping[str, np.ndarray],
+                   map_: Callable[..., Iterable[Any]] = map) -> dict[str, pa.Table]:
     """What a split of ``claims`` reads, at the rows hygiene keeps (``kept``): the
     columns any partitioning links of a table with dropped rows (integer codes once
-    the strings are encoded), the other tables as they are."""
+    the strings are encoded), the other tables as they are. ``map_`` may take the
+    columns on a pool."""
     out = dict(claims)
-    for name, rows in kept.items():
-        if name in claims:
-            table = claims[name]
-            linked = linked_by_any(name)
-            out[name] = kept_rows(table.select([c for c in table.column_names if c in linked]),
-                                  rows)
+    names = [name for name in kept if name in claims]
+    linked = {name: [c for c in claims[name].column_names if c in linked_by_any(name)]
+              for name in names}
+    cut = [(name, column) for name in names for column in linked[name]]
+
+    def take(item: tuple[str, str]) -> pa.ChunkedArray:
+        name, column = item
+        return claims[name].column(column).take(pa.array(kept[name], pa.int64()))
+
+    taken = dict(zip(cut, map_(take, cut), strict=True))
+    for name in names:
+        schema = claims[name].select(linked[name]).schema
+        out[name] = pa.Table.from_arrays([taken[name, c] for c in linked[name]], schema=schema) \
+            if linked[name] else kept_rows(claims[name].select([]), kept[name])
     return out
 
 

@@ -173,6 +173,16 @@ class JobResult:
     """Where the firings went when they were spilled (``table`` is then empty)."""
 
 
+def _kept_by_hygiene(tables: Mapping[str, pa.Table]
+                     ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The rows hygiene keeps of each table it drops rows from (increasing), and its
+    report (:func:`~ruledsl.data.load.hygiene_keeps`)."""
+    keep, report = hygiene_keeps(tables)
+    kept = {name: np.flatnonzero(np.asarray(mask.combine_chunks() if isinstance(
+        mask, pa.ChunkedArray) else mask, dtype=bool)) for name, mask in keep.items()}
+    return kept, attrs.asdict(report)
+
+
 # ----------------------------------------------------------------- sources --
 class MemorySource:
     """A claim batch held in memory, split on demand.
@@ -202,15 +212,14 @@ class MemorySource:
         self.domains: dict[str, pa.Array] | None = None
         """Column name → sorted dictionary, once :meth:`encode_strings` has run."""
 
-    def _hygiene_kept(self) -> dict[str, np.ndarray]:
-        """The rows hygiene keeps (contract §2), worked out once; no table is copied."""
+    def _hygiene_kept(self, worked_out: tuple[dict[str, np.ndarray], dict[str, int]] | None
+                      = None, map_: Callable[..., Iterable[Any]] = map) -> dict[str, np.ndarray]:
+        """The rows hygiene keeps (contract §2), worked out once (or ``worked_out`` already,
+        by :func:`_kept_by_hygiene`); no table is copied."""
         with self._hygiene_lock:
             if self._kept is None:
-                keep, report = hygiene_keeps(self._tables)
-                kept = {name: np.flatnonzero(np.asarray(mask.combine_chunks() if isinstance(
-                    mask, pa.ChunkedArray) else mask, dtype=bool)) for name, mask in keep.items()}
-                self._linked = linked_columns(self._tables, kept)
-                self.hygiene = attrs.asdict(report)
+                kept, self.hygiene = worked_out or _kept_by_hygiene(self._tables)
+                self._linked = linked_columns(self._tables, kept, map_)
                 self._kept = kept
             return self._kept
 
@@ -232,10 +241,14 @@ class MemorySource:
         if read is not None:  # (and the columns the splits link)
             self._tables = narrow_columns(self._tables, {
                 name: {*read.get(name, ()), *linked_by_any(name)} for name in self._tables})
-        self._tables, self.domains = encode_string_columns(self._tables, kb, map_)
+        # hygiene reads the strings as they are, beside the encoding (the same rows kept)
+        with ThreadPoolExecutor(1, thread_name_prefix="ruledsl-hygiene") as aside:
+            worked_out = aside.submit(_kept_by_hygiene, self._tables)
+            self._tables, self.domains = encode_string_columns(self._tables, kb, map_)
+            kept = worked_out.result()
         with self._hygiene_lock:  # (splits made before read the strings: made again)
             self._kept, self._split = None, {}
-        self._hygiene_kept()  # now
+        self._hygiene_kept(kept, map_)  # now
 
     @property
     def tables(self) -> tuple[str, ...]:
