@@ -315,8 +315,6 @@ def test_encoding_through_runs_agrees_with_hashing_every_value(
                               for i in range(len(values))]
 
 
-
-
 @given(st.one_of(st.lists(st.sampled_from(["ab", "é", "ba", "aa", "zz"]), max_size=40),
                  st.lists(st.sampled_from(["ab", "é", "zz", "", "abc", None]), max_size=40)),
        st.integers(0, 3), st.integers(1, 3))
@@ -344,6 +342,7 @@ def test_strings_of_one_byte_length_hash_as_fixed_size_binary_to_the_same_codes(
     assert got[1].tolist() == want[1].tolist()
     if fixed is not None:
         assert vec.as_strings(fixed.combine_chunks()).to_pylist() == array.to_pylist()
+
 
 @given(_TEXTS, st.integers(1, 3), st.booleans())
 def test_dictionary_columns_encode_as_their_strings(
