@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ruledsl.data.build import make_table
+from ruledsl.execute import vec
+from ruledsl.execute.batch import Batch
 from ruledsl.execute.interpret import interpret
 from ruledsl.rulebook import load_text
 
@@ -178,7 +182,6 @@ def test_a_join_for_few_rows_on_integers_too_far_apart_for_a_bitmap(monkeypatch)
 def test_a_conjunction_decided_for_every_row_skips_the_rest(prune: bool) -> None:
     """``L.数量 > 100`` is false on every line: the count's join index is never built (the
     dry run that learns each shared result's users turns this off and builds it)."""
-    from ruledsl.execute.batch import Batch
     from ruledsl.execute.compiled import run_rule
     from ruledsl.execute.vector import Evaluator
 
@@ -253,3 +256,32 @@ def test_a_rulebook_compiled_again_finds_its_expressions_without_comparing_trees
     compared.clear()
     assert second.run(claims, {}).equals(expected)
     assert compared == []
+
+
+@pytest.mark.parametrize("packed", [False, True])
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 3)),
+                          st.one_of(st.none(), st.sampled_from(["F1", "F2", "F3"]))),
+                max_size=30))
+def test_a_tables_natural_order_puts_nulls_last_and_keeps_ties_in_row_order(
+        packed: bool, lines: list[tuple[int | None, str | None]]) -> None:
+    """Fee lines in natural order (time, then line id; a null after every value; ties in
+    row order), whether a column has nulls (sorted by null flag and value) or none (by its
+    values alone), by numpy's lexsort or by packed keys; the row indexes in that order are
+    the inverse of the ranks."""
+    start = dt.datetime(2024, 3, 1)
+    fee = make_table("fee", {
+        "fee_ocur_time": [None if h is None else start + dt.timedelta(hours=h) for h, _ in lines],
+        "feedetl_sn": [sn for _, sn in lines]})
+    kept = vec._PACK_FROM
+    vec._PACK_FROM = 2 if packed else kept
+    try:
+        table = Batch({"fee": fee}, {}).table("fee")
+        rank, complete = table.order()
+        sorter = table.natural_sorter()
+    finally:
+        vec._PACK_FROM = kept
+    want = sorted(range(len(lines)), key=lambda i: (
+        lines[i][0] is None, lines[i][0] or 0, lines[i][1] is None, lines[i][1] or "", i))
+    assert sorter.tolist() == want
+    assert [int(r) for r in rank[want]] == list(range(len(lines)))
+    assert complete.tolist() == [h is not None and sn is not None for h, sn in lines]
