@@ -118,10 +118,10 @@ class TableData:
             complete = np.ones(self.n, dtype=bool)
             for name in reversed(self.schema.natural_order):
                 vec = self.column(name)
-                valid = vec.valid_mask()
-                if vec.valid is None or valid.all():
+                if vec.valid is None or vec.valid.all():
                     keys.append(vec.values)
                     continue
+                valid = vec.valid
                 complete &= valid
                 keys.append(np.where(valid, vec.values, 0))
                 keys.append(~valid)
