@@ -258,6 +258,20 @@ def test_a_rulebook_compiled_again_finds_its_expressions_without_comparing_trees
     assert compared == []
 
 
+@pytest.mark.parametrize("which", ["首条", "末条"])
+@given(st.lists(st.tuples(st.sampled_from(["P1", "P2", None]), st.sampled_from(T)),
+                min_size=1, max_size=8))
+def test_the_first_or_last_row_of_a_key_is_read_off_its_block(
+        which: str, lines: list[tuple[str | None, dt.datetime | None]]) -> None:
+    """``首条``/``末条`` of a key's rows (several per key, none for a null key) is the row
+    that begins or ends its block of the natural order, as the interpreter finds it."""
+    fee = {"feedetl_sn": [f"F{i}" for i in range(len(lines))],
+           "psn_no": [p for p, _ in lines], "fee_ocur_time": [t for _, t in lines]}
+    out = both(f"对每条 明细 L 令 P = {which}(明细 p 满足 p.人员编号 = L.人员编号)\n"
+               "当 P.明细流水号 = L.明细流水号", fee=fee)
+    assert len(out) == len({p for p, _ in lines if p is not None})
+
+
 @pytest.mark.parametrize("packed", [False, True])
 @given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 3)),
                           st.one_of(st.none(), st.sampled_from(["F1", "F2", "F3"]))),

@@ -154,13 +154,25 @@ class Match:
 
     rows: np.ndarray
     """Candidate inner rows in sorted order (by key, then range value, then natural order)."""
-    lo: np.ndarray
-    hi: np.ndarray
     codes: np.ndarray
     """Dense key code (0 … n_codes-1) of each sorted candidate."""
     outer_codes: np.ndarray
     """Dense key code of each outer row (-1: matches nothing)."""
     n_codes: int
+    starts: np.ndarray
+    """First sorted position of each dense code (and ``len(rows)`` at the end)."""
+    bounds: tuple[np.ndarray, np.ndarray] | None = None
+    """Each outer row's slice ``[lo, hi)`` of ``rows``: set when a range narrows the key
+    blocks, else worked out from ``starts`` on first use (:meth:`slices`)."""
+
+    def slices(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(lo, hi)``: each outer row's slice of ``rows`` (empty when it matches nothing)."""
+        if self.bounds is None:
+            # one more entry, read by the code -1 of an outer row that matches nothing
+            lo = np.append(self.starts[:-1], 0)[self.outer_codes]
+            hi = np.append(self.starts[1:], 0)[self.outer_codes]
+            self.bounds = (lo, hi)
+        return self.bounds
 
 
 @attrs.define
@@ -561,9 +573,9 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
     need = np.flatnonzero(outer_ok)
     if ev.decided(need):  # no outer row can match: no index to build
         empty = np.zeros(0, dtype=np.int64)
-        return Match(empty, np.zeros(frame.n, dtype=np.int64), np.zeros(frame.n, dtype=np.int64),
-                     empty, np.full(frame.n, -1, dtype=np.int64), 0)
+        return Match(empty, empty, np.full(frame.n, -1, dtype=np.int64), 0, np.zeros(1, np.int64))
     index = inner_index(ev, var, table, plan, (frame, need))
+    assert index.starts is not None
     out_codes = np.full(frame.n, -1, dtype=np.int64)
     own = _self_join_rows(frame, var, table, plan)
     if own is not None and len(need):
@@ -573,21 +585,20 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
         known = at >= 0
         out_codes[need[known]] = index.codes[at[known]]
         need = need[~known]
-    if len(need):
+    if len(need) == frame.n:  # (every row is looked up: no scatter)
+        out_codes = _key_codes(ev, frame, plan, index, need)
+    elif len(need):
         out_codes[need] = _key_codes(ev, frame, plan, index, need)
-    assert index.starts is not None
-    # only rows with a matching key are looked at (in a self-join over a whole table,
-    # often a fraction of it)
-    live = np.flatnonzero(out_codes >= 0)
-    codes = out_codes[live]
-    lo = np.zeros(frame.n, dtype=np.int64)
-    hi = np.zeros(frame.n, dtype=np.int64)
+    m = Match(index.rows, index.codes, out_codes, index.n_codes, index.starts)
     if index.range_composite is not None:
-        lo[live], hi[live] = _range_slices(ev, frame, plan, index, live, codes)
-    else:
-        lo[live] = index.starts[codes]
-        hi[live] = index.starts[codes + 1]
-    return Match(index.rows, lo, hi, index.codes, out_codes, index.n_codes)
+        # only rows with a matching key are looked at (in a self-join over a whole table,
+        # often a fraction of it)
+        live = np.flatnonzero(out_codes >= 0)
+        lo = np.zeros(frame.n, dtype=np.int64)
+        hi = np.zeros(frame.n, dtype=np.int64)
+        lo[live], hi[live] = _range_slices(ev, frame, plan, index, live, out_codes[live])
+        m.bounds = (lo, hi)
+    return m
 
 
 def _self_join_rows(frame: Frame, var: str, table: str, plan: Analysis) -> np.ndarray | None:
@@ -726,7 +737,8 @@ def _row_table(expr: ir.Expr) -> str:
 
 def pairs(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis, m: Match) -> Frame:
     """The (outer, inner) pairs of a match, with the residual applied."""
-    lengths = m.hi - m.lo
+    lo, hi = m.slices()
+    lengths = hi - lo
     total = int(lengths.sum())
     if total > MAX_PAIRS:
         raise ExecutionError(
@@ -734,7 +746,7 @@ def pairs(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis, m: 
             "narrow the condition with an equality or a date window"
         )
     parent = np.repeat(np.arange(frame.n), lengths)
-    rows = m.rows[expand_ranges(m.lo, lengths)]
+    rows = m.rows[expand_ranges(lo, lengths)]
     child = Frame(total, {var: Vec(rows, None, RowType(table))}, frame, parent)
     if plan.residual:
         keep = np.ones(total, dtype=bool)
@@ -784,10 +796,18 @@ def evaluate_aggregate(ev: Evaluator, agg: ir.Agg, frame: Frame) -> Vec | ListVe
 
 def _fast(ev: Evaluator, agg: ir.Agg, frame: Frame, table: str, plan: Analysis, m: Match
           ) -> Vec | ListVec | None:
-    if agg.func == "count":
-        return Vec((m.hi - m.lo).astype(np.int64), None, agg.dtype)
-    if agg.func == "exists":
-        return Vec(m.hi > m.lo, None, BOOL)
+    if agg.func in ("count", "exists"):
+        lo, hi = m.slices()
+        if agg.func == "count":
+            return Vec((hi - lo).astype(np.int64), None, agg.dtype)
+        return Vec(hi > lo, None, BOOL)
+    if plan.range_expr is None and agg.func in ("first", "last") and agg.value is None \
+            and not agg.order:
+        # a key's candidates are sorted in natural order: its first row begins its block,
+        # its last ends it (a visit by its id: the one row of its key)
+        ends = m.starts[:-1] if agg.func == "first" else m.starts[1:] - 1
+        rows = np.append(m.rows[ends], -1)[m.outer_codes]  # (code -1: no row)
+        return Vec(rows, rows >= 0, RowType(table))
     if plan.range_expr is None:
         # keys only: one reduction per key, gathered for each outer row
         data = ev.batch.table(table)
@@ -804,12 +824,14 @@ def _fast(ev: Evaluator, agg: ir.Agg, frame: Frame, table: str, plan: Analysis, 
         value = _rows_eval(ev, agg.value, agg.var, table, m.rows)
         v = np.where(value.valid_mask(), value.values, 0).astype(np.float64)
         prefix = np.concatenate([[0.0], np.cumsum(v)])
-        sums = prefix[m.hi] - prefix[m.lo]
+        lo, hi = m.slices()
+        sums = prefix[hi] - prefix[lo]
         if agg.dtype.name == "int":  # type: ignore[attr-defined]
             return Vec(np.round(sums).astype(np.int64), None, agg.dtype)
         return Vec(sums, None, agg.dtype)
     if plan.range_expr == RANK and agg.func in ("first", "last") and not agg.order:
-        pick = np.where(m.hi > m.lo, m.lo if agg.func == "first" else m.hi - 1, -1)
+        lo, hi = m.slices()
+        pick = np.where(hi > lo, lo if agg.func == "first" else hi - 1, -1)
         rows = np.where(pick >= 0, m.rows[np.maximum(pick, 0)] if len(m.rows) else -1, -1)
         row_vec = Vec(rows, rows >= 0, RowType(table))
         if agg.value is None:
