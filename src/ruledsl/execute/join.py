@@ -209,7 +209,8 @@ class InnerIndex:
     starts: np.ndarray | None = None
     """First sorted position of each dense code (and ``len(rows)`` at the end)."""
     direct: np.ndarray | None = None
-    """raw composite → dense code (-1 when absent), when the raw space is small."""
+    """raw composite → dense code (-1 when absent), when the raw space is small; built by
+    :meth:`finish`, it ends with one more -1, read by every code past it."""
     sorted_position: np.ndarray | None = None
     """Table row → its position in ``rows`` (-1: not a candidate); built on first use."""
 
@@ -223,7 +224,7 @@ class InnerIndex:
         # the run; a tiny batch (one visit) never pays for a large table
         limit = max(4 * len(self.rows), 1 << 16, min(16 * len(self.rows), 1 << 21))
         if len(raw) and raw[-1] < limit:
-            direct = np.full(int(raw[-1]) + 1, -1, dtype=np.int64)
+            direct = np.full(int(raw[-1]) + 2, -1, dtype=np.int64)
             direct[raw] = np.arange(len(raw))
             self.direct = direct
 
@@ -576,19 +577,20 @@ def match(ev: Evaluator, frame: Frame, var: str, table: str, plan: Analysis) -> 
         return Match(empty, empty, np.full(frame.n, -1, dtype=np.int64), 0, np.zeros(1, np.int64))
     index = inner_index(ev, var, table, plan, (frame, need))
     assert index.starts is not None
-    out_codes = np.full(frame.n, -1, dtype=np.int64)
     own = _self_join_rows(frame, var, table, plan)
-    if own is not None and len(need):
-        # the outer rows are rows of the inner table keyed alike: a candidate row's key
-        # code is known from its sorted position; only the others are looked up
-        at = index.positions(ev.batch.table(table).n)[own[need]]
-        known = at >= 0
-        out_codes[need[known]] = index.codes[at[known]]
-        need = need[~known]
-    if len(need) == frame.n:  # (every row is looked up: no scatter)
+    if len(need) == frame.n and own is None:  # every row looked up: no scatter
         out_codes = _key_codes(ev, frame, plan, index, need)
-    elif len(need):
-        out_codes[need] = _key_codes(ev, frame, plan, index, need)
+    else:
+        out_codes = np.full(frame.n, -1, dtype=np.int64)
+        if own is not None and len(need):
+            # the outer rows are rows of the inner table keyed alike: a candidate row's key
+            # code is known from its sorted position; only the others are looked up
+            at = index.positions(ev.batch.table(table).n)[own[need]]
+            known = at >= 0
+            out_codes[need[known]] = index.codes[at[known]]
+            need = need[~known]
+        if len(need):
+            out_codes[need] = _key_codes(ev, frame, plan, index, need)
     m = Match(index.rows, index.codes, out_codes, index.n_codes, index.starts)
     if index.range_composite is not None:
         # only rows with a matching key are looked at (in a self-join over a whole table,
@@ -627,6 +629,11 @@ def _self_join_rows(frame: Frame, var: str, table: str, plan: Analysis) -> np.nd
 def _key_codes(ev: Evaluator, frame: Frame, plan: Analysis, index: InnerIndex,
                need: np.ndarray) -> np.ndarray:
     """Dense key codes of the frame's rows ``need`` (-1: no candidate has their key)."""
+    if len(plan.keys) == 1 and index.direct is not None and index.radix[0][1] is None:
+        # one key (a visit's id): its code read in the direct table, whose last entry -1 is
+        # read by a code past the table or a null's -1
+        codes = _outer_codes(index.spaces[0], _rows_of(ev.ev(plan.keys[0][1], frame), need))
+        return index.direct[np.minimum(codes, len(index.direct) - 1)]
     ok = np.ones(len(need), dtype=bool)
     composite: np.ndarray | None = None
     for (_, outer_expr), space, (size, compressed) in zip(plan.keys, index.spaces, index.radix,
