@@ -324,6 +324,31 @@ def test_a_table_typed_as_the_contract_is_kept_as_it_is_but_its_key_still_checke
                for m in messages(info.value)), messages(info.value)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_in_memory_claims_validated_on_threads_keep_their_order_and_the_first_error(
+        monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    """A big batch's tables are validated a table per thread, the biggest first: the tables
+    come back in the order given, and of two bad tables the first given is the one named."""
+    from ruledsl.data.build import make_table
+    from ruledsl.execute import compiled
+
+    monkeypatch.setattr(compiled, "VALIDATE_APART_FROM_ROWS", 0)
+    fee = make_table("fee", {"feedetl_sn": ["F1", "F2", "F3"], "cnt": [1.0, 2.0, 3.0]})
+    visit = make_table("visit", {"mdtrt_id": ["V1"]})
+    got = compiled.read_tables({"visit": visit, "fee": fee}, "claims", threads=threads)
+    assert list(got) == ["visit", "fee"] and got["fee"] is fee
+    twice = make_table("visit", {"mdtrt_id": ["V1", "V1"]})
+    bad_fee = make_table("fee", {"feedetl_sn": ["F1", "F1"], "cnt": [1.0, 2.0]})
+    for first, then in (("visit", "fee"), ("fee", "visit")):
+        tables = {"visit": twice, "fee": bad_fee}
+        with pytest.raises(DataError) as info:
+            compiled.read_tables({first: tables[first], then: tables[then]}, "claims",
+                                 threads=threads)
+        key = {"visit": 'mdtrt_id = "V1"', "fee": 'feedetl_sn = "F1"'}
+        assert any(key[first] in m for m in messages(info.value))
+        assert not any(key[then] in m for m in messages(info.value))
+
+
 @pytest.mark.parametrize("chunks", [[[1.0, None, float("inf")]], [[1.0], [None, float("-inf")]]])
 def test_a_float64_column_with_an_infinity_beside_nulls_is_refused(chunks: list) -> None:
     cost = pa.chunked_array([pa.array(c, pa.float64()) for c in chunks])

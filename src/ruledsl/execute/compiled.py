@@ -74,7 +74,7 @@ def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = (),
     :func:`~ruledsl.data.load.load_tables`.
     """
     if not isinstance(source, str | Path):
-        return {name: normalize_table(name, table) for name, table in source.items()}
+        return _validated(source, threads)
     folder = Path(source)
     if not rules:
         return load_tables(folder, kind, strings_as_dictionary=strings_as_dictionary,
@@ -90,6 +90,24 @@ def read_tables(source: Tables, kind: str, rules: Sequence[CheckedRule] = (),
                f"{', '.join(needers[t])}") for t in missing])
     return load_tables(folder, kind, only=set(needers), strings_as_dictionary=strings_as_dictionary,
                        threads=threads)
+
+
+VALIDATE_APART_FROM_ROWS = 1_000_000
+"""In-memory claims of at least this many rows (all tables) are validated a table per
+thread, the biggest first (10M fee lines: 0.26 s on one thread, of which fee 0.16 s)."""
+
+
+def _validated(tables: Mapping[str, Any], threads: int) -> dict[str, pa.Table]:
+    """:func:`~ruledsl.data.load.normalize_table` of each in-memory table, on ``threads``
+    threads for a big batch; the first table (in the given order) that fails raises."""
+    if threads < 2 or sum(t.num_rows for t in tables.values()) < VALIDATE_APART_FROM_ROWS:
+        return {name: normalize_table(name, table) for name, table in tables.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads, thread_name_prefix="ruledsl-validate") as pool:
+        futures = {name: pool.submit(normalize_table, name, tables[name])
+                   for name in sorted(tables, key=lambda n: -tables[n].num_rows)}
+        return {name: futures[name].result() for name in tables}
 
 
 def tables_needed(rules: Sequence[CheckedRule], kind: str) -> dict[str, list[str]]:
