@@ -50,13 +50,15 @@ class Vec:
         return self.valid
 
     def take(self, index: np.ndarray) -> Vec:
-        """Gather rows; a negative index gives null."""
-        if len(index) and index.min() < 0:
-            safe = np.maximum(index, 0)
+        """Gather rows; a negative index gives null (whatever value lies under it)."""
+        if len(index) and (low := index.min()) < 0:
             if len(self.values) == 0:
                 values = np.zeros(len(index), dtype=self.values.dtype)
                 return Vec(values, np.zeros(len(index), dtype=bool), self.dtype, self.dictionary)
             valid = index >= 0
+            # -1 (as every look-up that finds nothing gives) reads the last row, under a null:
+            # no clipped copy of the index (3.3M rows: 26 MB)
+            safe = index if low >= -len(self.values) else np.maximum(index, 0)
             if self.valid is not None:
                 valid &= self.valid[safe]
             return Vec(self.values[safe], valid, self.dtype, self.dictionary)
