@@ -81,21 +81,18 @@ class Vec:
 
     @staticmethod
     def constant(value: Any, dtype: DataType, n: int) -> Vec:
-        """``n`` copies of one value (``None`` is null)."""
+        """``n`` copies of one value (``None`` is null): one value seen ``n`` times (a
+        read-only view, never written), not ``n`` values written out."""
         if value is None:
-            return Vec(np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), dtype,
+            return Vec(_repeated(0, np.int64, n), _repeated(False, bool, n), dtype,
                        pa.array([], pa.string()) if dtype == STR else None)
         if dtype == STR:
-            return Vec(np.zeros(n, dtype=np.int64), None, dtype, pa.array([str(value)], pa.string()))
-        if dtype == BOOL:
-            return Vec(np.full(n, bool(value)), None, dtype)
-        if isinstance(value, float) or dtype.is_numeric and isinstance(value, float):
-            return Vec(np.full(n, value, dtype=np.float64), None, dtype)
-        if isinstance(value, bool | np.bool_):
-            return Vec(np.full(n, bool(value)), None, dtype)
-        if isinstance(value, int | np.integer):
-            return Vec(np.full(n, value, dtype=np.int64), None, dtype)
-        return Vec(np.full(n, value, dtype=np.float64), None, dtype)
+            return Vec(_repeated(0, np.int64, n), None, dtype, pa.array([str(value)], pa.string()))
+        if dtype == BOOL or isinstance(value, bool | np.bool_):
+            return Vec(_repeated(bool(value), bool, n), None, dtype)
+        if isinstance(value, int | np.integer) and not isinstance(value, float):
+            return Vec(_repeated(value, np.int64, n), None, dtype)
+        return Vec(_repeated(value, np.float64, n), None, dtype)
 
     def strings(self) -> pa.Array:
         """The string values as an Arrow array (nulls kept)."""
@@ -103,6 +100,11 @@ class Vec:
         codes = pa.array(self.values, mask=~self.valid_mask() if self.valid is not None else None,
                          type=pa.int64())
         return self.dictionary.take(codes)
+
+
+def _repeated(value: Any, dtype: Any, n: int) -> np.ndarray:
+    """``n`` copies of ``value`` as a read-only view of one element (stride 0)."""
+    return np.broadcast_to(np.array(value, dtype=dtype), (n,))
 
 
 @attrs.define(slots=True)
