@@ -116,10 +116,12 @@ def test_lexsort_is_numpy_lexsort(n: int, specs: list[tuple[int, int, int]],
     old = vec._PACK_FROM
     try:
         vec._PACK_FROM = 0  # take the packed path even for small inputs
-        got = vec.lexsort(keys, first_distinct=distinct_first)
+        got, distinct = vec.lexsort_distinct(keys, first_distinct=distinct_first)
     finally:
         vec._PACK_FROM = old
     assert got.tolist() == np.lexsort(keys).tolist()
+    # whether no two rows have the same keys, when the sort says
+    assert distinct in (None, len({tuple(int(k[i]) for k in keys) for i in range(n)}) == n)
 
 
 @given(st.integers(0, 120), st.lists(_SORT_KEY, min_size=1, max_size=3), st.booleans(),

@@ -31,7 +31,7 @@ from .vec import (
     encode_beside,
     encode_in_domain,
     encode_shared,
-    lexsort,
+    lexsort_distinct,
 )
 
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
@@ -50,6 +50,8 @@ class TableData:
         self._order: tuple[np.ndarray, np.ndarray] | None = None
         self._dense: np.ndarray | None = None
         self._sorter: np.ndarray | None = None
+        self._distinct: bool | None = None
+        """Whether no two rows share their order columns (None: not known)."""
 
     @functools.cached_property
     def column_names(self) -> frozenset[str]:
@@ -77,6 +79,8 @@ class TableData:
     def dense_order(self) -> tuple[np.ndarray, np.ndarray]:
         """``(dense, complete)``: rows with equal order columns share a dense rank."""
         rank, complete = self.order()
+        if self._dense is None and self._distinct:  # (no tie: each row its own rank)
+            self._dense = rank
         if self._dense is None:
             sorter = self.natural_sorter()
             same = np.zeros(self.n, dtype=bool)
@@ -125,7 +129,7 @@ class TableData:
                 complete &= valid
                 keys.append(np.where(valid, vec.values, 0))
                 keys.append(~valid)
-            sorter = lexsort(keys) if keys else np.arange(self.n)
+            sorter, self._distinct = lexsort_distinct(keys) if keys else (np.arange(self.n), None)
             rank = np.empty(self.n, dtype=np.int64)
             rank[sorter] = np.arange(self.n)
             self._order, self._sorter = (rank, complete), sorter
