@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -102,8 +103,6 @@ def _validated(tables: Mapping[str, Any], threads: int) -> dict[str, pa.Table]:
     threads for a big batch; the first table (in the given order) that fails raises."""
     if threads < 2 or sum(t.num_rows for t in tables.values()) < VALIDATE_APART_FROM_ROWS:
         return {name: normalize_table(name, table) for name, table in tables.items()}
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(threads, thread_name_prefix="ruledsl-validate") as pool:
         futures = {name: pool.submit(normalize_table, name, tables[name])
                    for name in sorted(tables, key=lambda n: -tables[n].num_rows)}

@@ -90,7 +90,7 @@ class Vec:
             return Vec(_repeated(0, np.int64, n), None, dtype, pa.array([str(value)], pa.string()))
         if dtype == BOOL or isinstance(value, bool | np.bool_):
             return Vec(_repeated(bool(value), bool, n), None, dtype)
-        if isinstance(value, int | np.integer) and not isinstance(value, float):
+        if isinstance(value, int | np.integer):
             return Vec(_repeated(value, np.int64, n), None, dtype)
         return Vec(_repeated(value, np.float64, n), None, dtype)
 
