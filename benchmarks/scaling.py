@@ -4,7 +4,9 @@
     python benchmarks/scaling.py [--lines 1M,3M,10M] [--threads 1] [--buckets 0] [--data DIR]
 
 Each size runs in a fresh subprocess (``throughput.py``'s ``plan`` worker: load the Parquet
-batch, then time ``compile().run_with_summary`` on the in-memory tables; with ``--buckets B``,
+batch, then time ``compile().run_with_summary`` on the in-memory tables, which runs a batch
+of 8M claim rows or more bucket by bucket on its one thread (``SPLIT_FROM_ROWS`` in
+``ruledsl.execute.compiled``; ``--one-batch`` keeps it whole); with ``--buckets B``,
 the plan over N x B person/institution/doctor buckets on ``--threads N`` worker threads, as
 ``throughput.py`` measures it with N > 1; one thread too). Reported: wall
 seconds and CPU seconds of the run, both per million lines, peak RSS, the machine's load. The
@@ -31,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lines", default="1M,3M,10M")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--buckets", type=int, default=0,
-                    help="run over N x this many buckets on N threads (0: one batch)")
+                    help="run over N x this many buckets on N threads (0: the plan's own run)")
+    ap.add_argument("--one-batch", action="store_true",
+                    help="with --buckets 0: never split the batch (run_with_summary(split=False))")
     ap.add_argument("--data", type=Path, default=C.DEFAULT_DATA)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=3600)
@@ -46,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         spec: dict[str, object] = {"kind": "plan", "folder": str(folder), "out": str(out)}
         if args.buckets:
             spec.update(workers=args.threads, buckets=args.buckets * args.threads)
+        elif args.one_batch:
+            spec.update(one_batch=True)
         r = C.run_worker(THROUGHPUT, spec, args.threads, args.timeout)
         r.update(size=text, fee_lines=fee)
         r.pop("per_rule_s", None) if "error" in r else None
@@ -73,12 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     derived["target_met"] = (len(ok) == len(runs) and len(ok) >= 2
                              and bool(derived.get("flat_within_1_3x_cpu")))
     payload = {"machine": meta, "threads": args.threads, "buckets": args.buckets,
+               "one_batch": args.one_batch, "split": [bool(r.get("split")) for r in runs],
                "runs": runs, "derived": derived,
                "loadavg_end": C.load_avg(),
                "command": "python benchmarks/scaling.py " + " ".join(argv or sys.argv[1:])}
     path = C.write_json("scaling.json", payload)
     how = (f"{args.threads} thread(s) over {args.threads} x {args.buckets} buckets"
-           if args.buckets else f"one batch, {args.threads} thread(s)")
+           if args.buckets else f"one batch, {args.threads} thread(s)" if args.one_batch
+           else f"the plan's own run (a batch of 8M claim rows or more split), {args.threads} thread(s)")
     print(f"\n== scaling, compiled 46-rule plan in memory, {how}, {meta['date']}")
     print(C.table(rows, ["size", "fee lines", "wall s", "wall s / M lines", "CPU s",
                          "CPU s / M lines", "peak RSS MiB", "load avg before"]))

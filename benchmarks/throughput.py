@@ -128,9 +128,10 @@ def worker(spec: dict[str, Any]) -> None:
             table, summary = _repeat(res, spec, lambda: run_scaled(
                 compiled, claims, kb, engine="threads", workers=spec["workers"],
                 buckets=spec["buckets"]))
-        else:  # one batch
+        else:  # the plan's own run: one batch, or buckets on this thread when it is big
             table, summary = _repeat(res, spec, lambda: compiled.run_with_summary(
-                claims, kb, progress=progress))
+                claims, kb, progress=progress, split=not spec.get("one_batch")))
+            res["split"] = compiled.splits(claims) and not spec.get("one_batch")
         res["violations"] = table.num_rows
         res["per_rule_s"] = {s.rule_id: round(s.seconds, 4) for s in summary}
         _write(table, spec["out"])

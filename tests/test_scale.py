@@ -375,6 +375,34 @@ def test_ningxia_demo_batch_threads_and_dataset(ningxia: Rulebook, tmp_path: Pat
     assert any("GL-09" in n and "whole batch" in n for n in notes)
 
 
+def test_a_big_in_memory_batch_runs_bucket_by_bucket(ningxia: Rulebook, monkeypatch: Any) -> None:
+    """``run`` splits in-memory claims of at least ``SPLIT_FROM_ROWS`` rows into buckets of
+    about ``SPLIT_BUCKET_ROWS`` (same violations and summary as one batch); not with a run's
+    own parameters, not with ``split=False``."""
+    import ruledsl.execute.compiled as compiled_module
+
+    claims, kb = generate(persons=40, seed=11)
+    plan = ningxia.compile()
+    labels: list[str] = []
+    whole, whole_summary = plan.run_with_summary(claims, kb, progress=lambda r, i, n: labels.append(r))
+    assert labels[:3] == [r.id for r in plan.rules[:3]]  # one batch: progress by rule
+    rows = sum(t.num_rows for t in claims.values())
+    monkeypatch.setattr(compiled_module, "SPLIT_FROM_ROWS", rows)
+    monkeypatch.setattr(compiled_module, "SPLIT_BUCKET_ROWS", rows // 3)
+    labels.clear()
+    split, split_summary = plan.run_with_summary(claims, kb, progress=lambda r, i, n: labels.append(r))
+    assert_same(whole, split, "a batch split on one thread")
+    assert [(s.rule_id, s.firings, s.amount) for s in split_summary] == \
+        [(s.rule_id, s.firings, s.amount) for s in whole_summary]
+    assert any("person" in label for label in labels)  # progress by bucket: it was split
+    labels.clear()
+    plan.run_with_summary(claims, kb, progress=lambda r, i, n: labels.append(r), split=False)
+    assert labels[:3] == [r.id for r in plan.rules[:3]]
+    labels.clear()
+    plan.run_with_summary(claims, kb, params={}, progress=lambda r, i, n: labels.append(r))
+    assert labels[:3] == [r.id for r in plan.rules[:3]]
+
+
 
 
 @pytest.fixture(scope="module")

@@ -126,6 +126,16 @@ ENCODE_FIRST_FROM_ROWS = 100_000
 """Claims of at least this many rows have their strings encoded before hygiene (a small
 batch encodes each column when a rule first reads it, and reuses the knowledge base's own
 encodings)."""
+SPLIT_FROM_ROWS = 8_000_000
+"""In-memory claims of at least this many rows (all tables) run as buckets of about
+:data:`SPLIT_BUCKET_ROWS` rows, one after another on the calling thread
+(:func:`~ruledsl.scale.threads.run_scaled`, engine ``local``): a bucket's columns and
+indexes stay closer to the CPU caches than a whole batch's. One thread, 46 rules,
+10M fee lines (17.2M claim rows): 4 buckets 37.1-38.0 s and 5.5 GiB peak against
+43.9-46.1 s and 8.1-8.2 GiB as one batch; 3M fee lines (5.2M rows): 10.6 s in 3 buckets
+against 10.0-11.8 s, so smaller batches stay whole."""
+SPLIT_BUCKET_ROWS = 4_500_000
+"""About how many claim rows each bucket of a split run holds (see :data:`SPLIT_FROM_ROWS`)."""
 
 
 class CompiledRulebook:
@@ -192,6 +202,13 @@ class CompiledRulebook:
         self._kb = (dict(kb), prepared)
         return prepared
 
+    @staticmethod
+    def splits(claims: Tables, params: Mapping[str, Any] | None = None,
+               validated: bool = False) -> bool:
+        """Whether :meth:`run_with_summary` runs ``claims`` bucket by bucket (its ``split``)."""
+        return not validated and params is None and not isinstance(claims, str | Path) \
+            and sum(t.num_rows for t in claims.values()) >= SPLIT_FROM_ROWS
+
     def run(self, claims: Tables, kb: Tables, params: Mapping[str, Any] | None = None,
             progress: Callable[[str, int, int], None] | None = None) -> pa.Table:
         """Run every rule; return the violations table (data contract §4), sorted."""
@@ -203,6 +220,7 @@ class CompiledRulebook:
                          progress: Callable[[str, int, int], None] | None = None,
                          validated: bool = False,
                          domains: Mapping[str, pa.Array] | None = None,
+                         split: bool = True,
                          ) -> tuple[pa.Table, list[RuleSummary]]:
         """Run every rule; return the violations and a per-rule summary.
 
@@ -211,9 +229,20 @@ class CompiledRulebook:
         and their string columns may be dictionary columns over ``domains`` (column name →
         sorted dictionary of all the values of that name, claims and knowledge base; see
         :func:`~ruledsl.execute.vec.dictionary_columns`).
+
+        ``split``: in-memory claims of at least :data:`SPLIT_FROM_ROWS` rows, run with the
+        plan's own parameters (``params`` None), are run bucket by bucket on this thread;
+        the result is the same, and ``progress`` is then called after each bucket with its
+        label. ``split=False`` runs them as one batch.
         """
         from .output import concat_and_sort
 
+        if split and self.splits(claims, params, validated):
+            from ..scale.threads import run_scaled
+
+            rows = sum(t.num_rows for t in claims.values())  # type: ignore[union-attr]
+            return run_scaled(self, claims, kb, engine="local", workers=1,
+                              buckets=-(-rows // SPLIT_BUCKET_ROWS), progress=progress)
         if validated and not isinstance(claims, str | Path) and not isinstance(kb, str | Path):
             batch = Batch(dict(claims), self._knowledge_base(kb, validated=True), domains)
         else:
