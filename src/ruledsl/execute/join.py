@@ -402,18 +402,23 @@ def _rows_keyed_like(ev: Evaluator, var: str, table: str, plan: Analysis, frame:
                      need: np.ndarray) -> np.ndarray:
     """The rows of ``table`` whose every key value one of the frame's rows ``need`` has:
     all the rows any of them can match, and a few more (each key is checked alone)."""
-    keep = np.ones(ev.batch.table(table).n, dtype=bool)
+    keep: np.ndarray | None = None
     for (inner_expr, outer_expr), null_safe in zip(plan.keys, plan.null_safe, strict=True):
-        space, codes, valid = _table_space(ev, inner_expr, var, table, null_safe)
+        space, codes, _ = _table_space(ev, inner_expr, var, table, null_safe)
         wanted = _outer_codes(space, _rows_of(ev.ev(outer_expr, frame), need))
         wanted = wanted[wanted >= 0]
         if space.size <= 4 * len(codes) + (1 << 16):
-            present = np.zeros(space.size, dtype=bool)
+            # one more entry, False, read by the code -1 of a row with no key value
+            present = np.zeros(space.size + 1, dtype=bool)
             present[wanted] = True
-            keep &= valid & present[np.maximum(codes, 0)]
+            hit = present[codes]
         else:
-            keep &= valid & np.isin(codes, wanted)
-    return np.flatnonzero(keep)
+            hit = np.isin(codes, wanted)  # (-1 is never wanted)
+        if keep is None:
+            keep = hit
+        else:
+            keep &= hit
+    return np.flatnonzero(keep) if keep is not None else np.arange(ev.batch.table(table).n)
 
 
 def _table_space(ev: Evaluator, inner_expr: ir.Expr, var: str, table: str, null_safe: bool
