@@ -44,9 +44,10 @@ class Vec:
         return len(self.values)
 
     def valid_mask(self) -> np.ndarray:
-        """The validity mask, materialised."""
+        """The validity mask (read it, never write it: it may be :attr:`valid` itself, or,
+        when no value is null, one shared read-only view of ``True``)."""
         if self.valid is None:
-            return np.ones(len(self.values), dtype=bool)
+            return all_true(len(self.values))
         return self.valid
 
     def take(self, index: np.ndarray) -> Vec:
@@ -105,6 +106,20 @@ class Vec:
 def _repeated(value: Any, dtype: Any, n: int) -> np.ndarray:
     """``n`` copies of ``value`` as a read-only view of one element (stride 0)."""
     return np.broadcast_to(np.array(value, dtype=dtype), (n,))
+
+
+_ALL_TRUE: dict[int, np.ndarray] = {}
+
+
+def all_true(n: int) -> np.ndarray:
+    """``n`` times ``True``, read-only (one view per length, kept: a visit asks for a few
+    hundred validity masks of columns with no null, a big batch for masks of millions)."""
+    mask = _ALL_TRUE.get(n)
+    if mask is None:
+        if len(_ALL_TRUE) >= 1 << 12:
+            _ALL_TRUE.clear()
+        mask = _ALL_TRUE[n] = _repeated(True, bool, n)
+    return mask
 
 
 @attrs.define(slots=True)
