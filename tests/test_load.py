@@ -7,6 +7,7 @@ import datetime as dt
 import decimal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -713,6 +714,22 @@ def test_duplicate_key(tmp_path: Path) -> None:
         'fee.csv: duplicate key feedetl_sn = "F1" in rows 1 (line 2) and 3 (line 4)'
     )
     assert "第 1 行（文件第 2 行）与第 3 行（文件第 4 行）" in d.message("zh")
+
+
+def test_duplicate_key_among_shuffled_ids_of_one_length(tmp_path: Path, monkeypatch: Any) -> None:
+    """Ids of one length in no order are checked as integers (sortable_keys): a duplicate is
+    still found and named, and distinct ids pass."""
+    import ruledsl.data.load as load
+
+    monkeypatch.setattr(load, "SORTABLE_KEYS_FROM", 0)
+    ids = [f"FY{i:08d}" for i in (5, 3, 9, 1, 3, 7)]
+    write_csv(tmp_path / "fee.csv", [fee_row(i) for i in ids])
+    d = only_diag(load_error(tmp_path), "D0004")
+    assert 'duplicate key feedetl_sn = "FY00000003" in rows 2 (line 3) and 5 (line 6)' \
+        in d.message("en")
+    write_csv(tmp_path / "fee.csv", [fee_row(i) for i in ids if i != "FY00000003"] +
+              [fee_row("FY00000003")])
+    assert load_tables(tmp_path, "claims", only={"fee"})["fee"].num_rows == 5
 
 
 def test_duplicate_composite_key(tmp_path: Path) -> None:

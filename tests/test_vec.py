@@ -265,6 +265,53 @@ def test_encoding_by_sorting_agrees_on_sorted_and_unsorted_keys(values: list[str
             assert other.valid_mask().tolist() == hashed.valid_mask().tolist()
 
 
+# ids of one byte length: a fixed prefix, then digits, letters or a two-byte character
+_IDS = st.tuples(st.sampled_from(["", "FY00", "人员"]), st.integers(1, 9)).flatmap(
+    lambda pw: st.lists(st.text("09Aé", min_size=pw[1], max_size=pw[1])
+                        .filter(lambda t, w=pw[1]: len(t.encode()) == w)
+                        .map(lambda t, p=pw[0]: p + t), max_size=40))
+
+
+@given(_IDS)
+def test_ids_as_integers_sort_and_compare_as_their_strings(ids: list[str]) -> None:
+    import ruledsl.data.load as load
+
+    saved, load.SORTABLE_KEYS_FROM = load.SORTABLE_KEYS_FROM, 0
+    try:
+        keys = load.sortable_keys(pa.array(ids, pa.string()))
+        # ...and with a null, or another length, they are not integers
+        assert load.sortable_keys(pa.array([*ids, None], pa.string())) is None
+        if ids:
+            assert load.sortable_keys(pa.array([*ids, "x" * 40], pa.string())) is None
+    finally:
+        load.SORTABLE_KEYS_FROM = saved
+    if keys is None:  # no id, or more than 8 varying bytes
+        assert not ids or len(ids[0].encode()) > 8
+        return
+    by_bytes = sorted(range(len(ids)), key=lambda i: (ids[i].encode(), i))
+    assert sorted(range(len(ids)), key=lambda i: (int(keys[i]), i)) == by_bytes
+    assert [ids[i] for i in by_bytes] == sorted(ids)  # (byte order is code-point order)
+    assert all((keys[i] == keys[j]) == (ids[i] == ids[j])
+               for i in range(len(ids)) for j in range(len(ids)))
+
+
+@given(_IDS, st.randoms())
+def test_shuffled_ids_encode_by_sorting_as_integers_to_the_same_codes(
+        ids: list[str], rnd: Any) -> None:
+    import ruledsl.data.load as load
+
+    rnd.shuffle(ids)
+    array = pa.array(ids, pa.string())
+    (as_strings,) = vec.encode_shared([array], mostly_distinct=True)
+    saved, load.SORTABLE_KEYS_FROM = load.SORTABLE_KEYS_FROM, 0
+    try:
+        (as_integers,) = vec.encode_shared([array], mostly_distinct=True)
+    finally:
+        load.SORTABLE_KEYS_FROM = saved
+    assert as_integers.dictionary.equals(as_strings.dictionary)
+    assert as_integers.values.tolist() == as_strings.values.tolist()
+
+
 @given(_TEXTS, _TEXTS)
 def test_encoding_beside_a_kept_dictionary_is_encoding_everything_together(
         known: list[list[str | None]], more: list[list[str | None]]) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..data.load import strictly_increasing
+from ..data.load import sortable_keys, strictly_increasing
 from ..types import BOOL, STR, DataType, ListType
 from .shared import IdentityMemo
 
@@ -699,6 +699,15 @@ def _encode_by_sorting(values: pa.Array, dtype: type[np.signedinteger] = np.int6
     """:func:`_encode_by_hashing` by one sort of all the values (for mostly distinct ones)."""
     if strictly_increasing(values):
         return values, np.arange(len(values), dtype=dtype)
+    keys = sortable_keys(values)
+    if keys is not None:  # (ids in no order: sorted as integers; none is null)
+        order = np.argsort(keys)
+        ordered_keys = keys[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = ordered_keys[1:] != ordered_keys[:-1]
+        codes = np.empty(len(order), dtype=dtype)
+        codes[order] = np.cumsum(first, dtype=dtype) - 1
+        return values.take(pa.array(order if first.all() else order[first])), codes
     order = np.asarray(pc.array_sort_indices(values, null_placement="at_end"))
     order = order[:len(values) - values.null_count]
     ordered = values.take(pa.array(order))
