@@ -278,21 +278,42 @@ def test_ids_as_integers_sort_and_compare_as_their_strings(ids: list[str]) -> No
 
     saved, load.SORTABLE_KEYS_FROM = load.SORTABLE_KEYS_FROM, 0
     try:
-        keys = load.sortable_keys(pa.array(ids, pa.string()))
+        found = load.sortable_keys(pa.array(ids, pa.string()))
         # ...and with a null, or another length, they are not integers
         assert load.sortable_keys(pa.array([*ids, None], pa.string())) is None
         if ids:
             assert load.sortable_keys(pa.array([*ids, "x" * 40], pa.string())) is None
     finally:
         load.SORTABLE_KEYS_FROM = saved
-    if keys is None:  # no id, or more than 8 varying bytes
+    if found is None:  # no id, or more than 8 varying bytes
         assert not ids or len(ids[0].encode()) > 8
         return
+    keys = found.keys
+    assert found.strings(keys).to_pylist() == ids  # (the strings back from their keys)
     by_bytes = sorted(range(len(ids)), key=lambda i: (ids[i].encode(), i))
     assert sorted(range(len(ids)), key=lambda i: (int(keys[i]), i)) == by_bytes
     assert [ids[i] for i in by_bytes] == sorted(ids)  # (byte order is code-point order)
     assert all((keys[i] == keys[j]) == (ids[i] == ids[j])
                for i in range(len(ids)) for j in range(len(ids)))
+
+
+@given(_IDS, st.integers(1, 3))
+def test_ids_with_no_runs_hash_as_integers_to_the_same_codes(ids: list[str], pieces: int) -> None:
+    """Ids in no order (no run of equal neighbours) of one byte length are hashed as the
+    integers of their varying bytes: the same dictionary and codes as hashing the strings."""
+    import ruledsl.data.load as load
+
+    array = pa.array(ids, pa.string())
+    cut = [len(ids) * i // pieces for i in range(pieces + 1)]
+    chunks = [array.slice(a, b - a) for a, b in zip(cut, cut[1:])]
+    want = vec._encode_by_hashing(pa.chunked_array(chunks, pa.string()))
+    saved = load.SORTABLE_KEYS_FROM, vec.RUNS_FROM_ROWS
+    load.SORTABLE_KEYS_FROM, vec.RUNS_FROM_ROWS = 0, 1 << 62  # (every chunk: no runs)
+    try:
+        got = vec._encode_runs_by_hashing(chunks)
+    finally:
+        load.SORTABLE_KEYS_FROM, vec.RUNS_FROM_ROWS = saved
+    assert got[0].equals(want[0]) and got[1].tolist() == want[1].tolist()
 
 
 @given(_IDS, st.randoms())

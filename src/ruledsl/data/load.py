@@ -45,7 +45,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -956,7 +956,35 @@ SORTABLE_KEYS_FROM = 1 << 16
 """Shorter string columns are not worth turning into integers (:func:`sortable_keys`)."""
 
 
-def sortable_keys(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+class IdKeys(NamedTuple):
+    """Strings of one byte length as integers (:func:`sortable_keys`)."""
+
+    keys: np.ndarray
+    """Each string's varying last bytes, big-endian in an ``uint64``: the strings' order."""
+    prefix: bytes
+    """The bytes every string starts with, before the varying ones."""
+    width: int
+    """Every string's byte length."""
+
+    def strings(self, keys: np.ndarray) -> pa.Array:
+        """The strings whose keys are ``keys``.
+
+        Example:
+            >>> ids = sortable_keys(pa.array(["FY%06d" % i for i in range(70000)]))
+            >>> ids.strings(ids.keys[[2, 69999]]).to_pylist()
+            ['FY000002', 'FY069999']
+        """
+        start = len(self.prefix)
+        data = np.empty((len(keys), self.width), dtype=np.uint8)
+        data[:, :start] = np.frombuffer(self.prefix, dtype=np.uint8)
+        tails = keys.astype(">u8").view(np.uint8).reshape(len(keys), 8)
+        data[:, start:] = tails[:, :self.width - start]
+        offsets = np.arange(len(keys) + 1, dtype=np.int32) * np.int32(self.width)
+        return pa.StringArray.from_buffers(len(keys), pa.py_buffer(offsets),
+                                           pa.py_buffer(data.reshape(-1)))
+
+
+def sortable_keys(column: pa.Array | pa.ChunkedArray) -> IdKeys | None:
     """The strings of ``column`` as unsigned integers in the same order, equal where the
     strings are equal, when none is null, all have one byte length, they differ only in
     their last 8 bytes (national ids: a prefix, then digits) and there are at least
@@ -965,9 +993,9 @@ def sortable_keys(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
     against 6.1 s for Arrow to sort the strings and 4.7 s to hash them.
 
     Example:
-        >>> keys = sortable_keys(pa.array(["ID-%06d" % i for i in range(70000)][::-1]))
-        >>> bool((keys[1:] < keys[:-1]).all())
-        True
+        >>> ids = sortable_keys(pa.array(["ID-%06d" % i for i in range(70000)][::-1]))
+        >>> bool((ids.keys[1:] < ids.keys[:-1]).all()), ids.prefix, ids.width
+        (True, b'ID-0', 9)
     """
     chunks = [c for c in (column.chunks if isinstance(column, pa.ChunkedArray) else [column])
               if len(c)]
@@ -991,7 +1019,7 @@ def sortable_keys(column: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
     # which is code-point order for UTF-8
     padded = np.zeros((n, 8), dtype=np.uint8)
     padded[:, :width - start] = raw[:, start:]
-    return padded.view(">u8").ravel().astype(np.uint64)
+    return IdKeys(padded.view(">u8").ravel().astype(np.uint64), first[:start].tobytes(), width)
 
 
 def strictly_increasing(*columns: pa.Array | pa.ChunkedArray) -> bool:
@@ -1038,9 +1066,9 @@ def _duplicate_keys(
         return [], 0
     if len(keys) == 1:
         col = cols[0]
-        sortable = sortable_keys(col)
-        if sortable is not None:  # (ids in no order: sorted as integers, neighbours compared)
-            ordered = np.sort(sortable)
+        ids = sortable_keys(col)
+        if ids is not None:  # (ids in no order: sorted as integers, neighbours compared)
+            ordered = np.sort(ids.keys)
             if not (ordered[1:] == ordered[:-1]).any():
                 return [], 0
         else:

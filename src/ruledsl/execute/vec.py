@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..data.load import sortable_keys, strictly_increasing
+from ..data.load import IdKeys, sortable_keys, strictly_increasing
 from ..types import BOOL, STR, DataType, ListType
 from .shared import IdentityMemo
 
@@ -596,7 +596,11 @@ def _encode_runs_by_hashing(chunks: Sequence[pa.Array], dtype: type[np.signedint
     neighbours once where they are few (:data:`RUNS_FROM`): the same dictionary and codes."""
     starts = [_run_starts(chunk) for chunk in chunks]
     if all(s is None for s in starts):
-        return _encode_by_hashing(pa.chunked_array(chunks, pa.string()), dtype)
+        values = pa.chunked_array(chunks, pa.string())
+        ids = sortable_keys(values)
+        if ids is not None:
+            return _encode_ids_by_hashing(ids, dtype)
+        return _encode_by_hashing(values, dtype)
     heads = [chunk if s is None else chunk.take(pa.array(s)) for chunk, s in zip(chunks, starts)]
     # (runs keep the order in which values are first seen: the same dictionary)
     dictionary, head_codes = _encode_by_hashing(pa.chunked_array(heads, pa.string()), dtype)
@@ -605,6 +609,21 @@ def _encode_runs_by_hashing(chunks: Sequence[pa.Array], dtype: type[np.signedint
         part, at = head_codes[at:at + len(head)], at + len(head)
         codes.append(part if s is None else np.repeat(part, np.diff(np.append(s, len(chunk)))))
     return dictionary, np.concatenate(codes) if codes else np.zeros(0, dtype=dtype)
+
+
+def _encode_ids_by_hashing(ids: IdKeys, dtype: type[np.signedinteger] = np.int64
+                           ) -> tuple[pa.Array, np.ndarray]:
+    """:func:`_encode_by_hashing` of strings given as integers (:func:`sortable_keys`; ids
+    with no runs, as in a table in no order): the integers are hashed and their distinct
+    values sorted as numbers. 17M shuffled visit ids (18 bytes, 2M distinct): 0.9 s to
+    make the integers, 0.9 s to hash them, 0.1 s to sort, against 2.5 s to hash the ids
+    as fixed-size binary and 0.7 s to sort 2M of them."""
+    encoded = pc.dictionary_encode(pa.array(ids.keys, pa.uint64()))
+    distinct = np.asarray(encoded.dictionary)
+    order = np.argsort(distinct)
+    rank = np.empty(len(order), dtype=dtype)
+    rank[order] = np.arange(len(order), dtype=dtype)
+    return ids.strings(distinct[order]), rank[np.asarray(encoded.indices)]
 
 
 def _run_starts(chunk: pa.Array) -> np.ndarray | None:
@@ -699,10 +718,10 @@ def _encode_by_sorting(values: pa.Array, dtype: type[np.signedinteger] = np.int6
     """:func:`_encode_by_hashing` by one sort of all the values (for mostly distinct ones)."""
     if strictly_increasing(values):
         return values, np.arange(len(values), dtype=dtype)
-    keys = sortable_keys(values)
-    if keys is not None:  # (ids in no order: sorted as integers; none is null)
-        order = np.argsort(keys)
-        ordered_keys = keys[order]
+    ids = sortable_keys(values)
+    if ids is not None:  # (ids in no order: sorted as integers; none is null)
+        order = np.argsort(ids.keys)
+        ordered_keys = ids.keys[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = ordered_keys[1:] != ordered_keys[:-1]
         codes = np.empty(len(order), dtype=dtype)
