@@ -279,12 +279,14 @@ def test_ids_as_integers_sort_and_compare_as_their_strings(ids: list[str]) -> No
     saved, load.SORTABLE_KEYS_FROM = load.SORTABLE_KEYS_FROM, 0
     try:
         found = load.sortable_keys(pa.array(ids, pa.string()))
-        # ...and with a null, or another length, they are not integers
-        assert load.sortable_keys(pa.array([*ids, None], pa.string())) is None
-        if ids:
+        with_null = load.sortable_keys(pa.array([None, *ids], pa.string()))
+        if ids:  # ...with another length they are not integers
             assert load.sortable_keys(pa.array([*ids, "x" * 40], pa.string())) is None
     finally:
         load.SORTABLE_KEYS_FROM = saved
+    if found is not None:  # a null has no key, the others the same ones
+        assert with_null is not None and with_null.keys.tolist() == found.keys.tolist()
+        assert with_null.valid.tolist() == [False] + [True] * len(ids)
     if found is None:  # no id, or more than 8 varying bytes
         assert not ids or len(ids[0].encode()) > 8
         return
@@ -297,13 +299,19 @@ def test_ids_as_integers_sort_and_compare_as_their_strings(ids: list[str]) -> No
                for i in range(len(ids)) for j in range(len(ids)))
 
 
-@given(_IDS, st.integers(1, 3))
-def test_ids_with_no_runs_hash_as_integers_to_the_same_codes(ids: list[str], pieces: int) -> None:
-    """Ids in no order (no run of equal neighbours) of one byte length are hashed as the
-    integers of their varying bytes: the same dictionary and codes as hashing the strings."""
+@given(_IDS, st.integers(1, 3), st.lists(st.integers(0, 40), max_size=3))
+def test_ids_with_no_runs_hash_as_integers_to_the_same_codes(ids: list[str], pieces: int,
+                                                              nulls: list[int]) -> None:
+    """Ids in no order (no run of equal neighbours) of one byte length, and nulls, are
+    hashed as the integers of their varying bytes: the same dictionary and codes as hashing
+    the strings."""
     import ruledsl.data.load as load
 
-    array = pa.array(ids, pa.string())
+    values: list[str | None] = list(ids)
+    for at in nulls:
+        values.insert(min(at, len(values)), None)
+    array = pa.array(values, pa.string())
+    ids = values  # type: ignore[assignment]
     cut = [len(ids) * i // pieces for i in range(pieces + 1)]
     chunks = [array.slice(a, b - a) for a, b in zip(cut, cut[1:])]
     want = vec._encode_by_hashing(pa.chunked_array(chunks, pa.string()))
@@ -316,13 +324,14 @@ def test_ids_with_no_runs_hash_as_integers_to_the_same_codes(ids: list[str], pie
     assert got[0].equals(want[0]) and got[1].tolist() == want[1].tolist()
 
 
-@given(_IDS, st.randoms())
+@given(_IDS, st.randoms(), st.integers(0, 2))
 def test_shuffled_ids_encode_by_sorting_as_integers_to_the_same_codes(
-        ids: list[str], rnd: Any) -> None:
+        ids: list[str], rnd: Any, nulls: int) -> None:
     import ruledsl.data.load as load
 
-    rnd.shuffle(ids)
-    array = pa.array(ids, pa.string())
+    values: list[str | None] = [*ids, *[None] * nulls]
+    rnd.shuffle(values)
+    array = pa.array(values, pa.string())
     (as_strings,) = vec.encode_shared([array], mostly_distinct=True)
     saved, load.SORTABLE_KEYS_FROM = load.SORTABLE_KEYS_FROM, 0
     try:
