@@ -1005,16 +1005,18 @@ def sortable_keys(column: pa.Array | pa.ChunkedArray) -> IdKeys | None:
     n = sum(len(c) for c in chunks)
     if not n or n < SORTABLE_KEYS_FROM or any(c.type != pa.string() for c in chunks):
         return None
+    has_null = any(c.null_count for c in chunks)
     parts, valids, width = [], [], -1
     for chunk in chunks:
         offsets = np.frombuffer(chunk.buffers()[1], np.int32, len(chunk) + 1, chunk.offset * 4)
         lengths = np.diff(offsets)
-        valid = np.asarray(chunk.is_valid()) if chunk.null_count else None
-        if valid is not None:
+        if has_null:
+            valid = np.asarray(chunk.is_valid()) if chunk.null_count \
+                else np.ones(len(chunk), dtype=bool)
             if lengths[~valid].any():  # (a null over bytes: the valid ones are not packed)
                 return None
             lengths = lengths[valid]
-        valids.append(valid if valid is not None else np.ones(len(chunk), dtype=bool))
+            valids.append(valid)
         if not len(lengths):
             continue
         width = int(lengths[0]) if width < 0 else width
@@ -1034,7 +1036,6 @@ def sortable_keys(column: pa.Array | pa.ChunkedArray) -> IdKeys | None:
     padded = np.zeros((len(raw), 8), dtype=np.uint8)
     padded[:, :width - start] = raw[:, start:]
     keys = padded.view(">u8").ravel().astype(np.uint64)
-    has_null = any(c.null_count for c in chunks)
     return IdKeys(keys, np.concatenate(valids) if has_null else None, first[:start].tobytes(),
                   width)
 
