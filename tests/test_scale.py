@@ -375,6 +375,40 @@ def test_ningxia_demo_batch_threads_and_dataset(ningxia: Rulebook, tmp_path: Pat
     assert any("GL-09" in n and "whole batch" in n for n in notes)
 
 
+def test_shuffled_lines_are_grouped_by_visit_in_their_buckets(ningxia: Rulebook) -> None:
+    """Fee lines, visits and settlements in no order come out of a bucket in visit order
+    (every look-up by visit reads neighbouring rows), and the run is still the one batch's;
+    a table whose key has a null keeps its row order."""
+    from ruledsl.execute.vec import dictionary_columns
+    from ruledsl.scale.buckets import Buckets
+    from ruledsl.scale.partition import SCHEMES
+
+    claims, kb = generate(persons=40, seed=11)
+    rng = np.random.default_rng(3)
+    mixed = {n: t.take(pa.array(rng.permutation(t.num_rows))) for n, t in claims.items()}
+    plan = ningxia.compile()
+    assert_same(plan.run(claims, kb), plan.run(mixed, kb), "shuffled, one batch")
+    threads, _ = run_scaled(plan, mixed, kb, engine="threads", workers=2, buckets=3)
+    assert_same(plan.run(claims, kb), threads, "shuffled, in buckets")
+    # the split of encoded tables: each bucket's rows by visit code
+    names = [n for n in ("fee", "visit", "settlement") if n in mixed]
+    _, encoded = dictionary_columns([mixed[n].column("mdtrt_id") for n in names], False)
+    coded = {n: mixed[n].set_column(mixed[n].column_names.index("mdtrt_id"), "mdtrt_id", e)
+             for n, e in zip(names, encoded, strict=True)}
+    split = Buckets(coded, SCHEMES["person"], 3)
+    for k in range(3):
+        for name, table in split.bucket(k, names).items():
+            codes = table.column("mdtrt_id").combine_chunks().indices.to_numpy(zero_copy_only=False)
+            assert (np.diff(codes) >= 0).all(), name
+    fee = coded["fee"]
+    with_null = dict(coded, fee=fee.set_column(fee.column_names.index("feedetl_sn"), "feedetl_sn",
+                                               pa.array([None] + fee.column("feedetl_sn")
+                                                        .to_pylist()[1:], pa.string())))
+    rows = Buckets(with_null, SCHEMES["person"], 3)._layout["fee"][0]
+    ones = Buckets(with_null, SCHEMES["person"], 1)._layout["fee"][0]
+    assert ones.tolist() == list(range(fee.num_rows)) and len(rows) == fee.num_rows
+
+
 def test_a_big_in_memory_batch_runs_bucket_by_bucket(ningxia: Rulebook, monkeypatch: Any) -> None:
     """``run`` splits in-memory claims of at least ``SPLIT_FROM_ROWS`` rows into buckets of
     about ``SPLIT_BUCKET_ROWS`` (same violations and summary as one batch); not with a run's

@@ -64,7 +64,7 @@ import pyarrow.parquet as pq
 from ..data.load import load_tables, strictly_increasing, table_file, validate_table
 from ..diagnostics.model import Diagnostic
 from ..errors import DataError, RuleDslError
-from ..execute.vec import distinct, memory_key, search_sorted
+from ..execute.vec import distinct, lexsort, memory_key, non_decreasing, search_sorted
 from ..schema import SCHEMA
 from ..schema.arrow import arrow_schema
 from .partition import CLAIMS, PERSON, SCHEMES, Scheme, linked_by_any
@@ -611,9 +611,9 @@ class Buckets:
         self.k = k
         self.kept = dict(kept or {})
         self._layout: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, bucket in assign(linked if linked is not None else claims, scheme, k,
-                                   shared).items():
-            order, offsets = _layout(bucket, k)
+        source = linked if linked is not None else claims
+        for name, bucket in assign(source, scheme, k, shared).items():
+            order, offsets = _layout(bucket, k, _visit_codes(self.claims, source, name))
             rows = self.kept.get(name)
             self._layout[name] = (order if rows is None else rows[order], offsets)
 
@@ -642,15 +642,53 @@ class Buckets:
         return out
 
 
-def _layout(bucket: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _layout(bucket: np.ndarray, k: int, visits: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
     """The rows ordered by bucket (in row order within one) and where each bucket starts:
     a radix sort of the bucket numbers (10M rows, 4 buckets: 0.07 s, against 0.1 s and an
-    int64 copy packed for :func:`~ruledsl.execute.vec.lexsort`)."""
+    int64 copy packed for :func:`~ruledsl.execute.vec.lexsort`). With ``visits`` (integer
+    codes, see :func:`_visit_codes`) not in order, a bucket's rows are ordered by them
+    (then by row): the rows of one visit together."""
     small = bucket.astype(np.uint16) if k <= 1 << 16 else bucket
-    order = np.argsort(small, kind="stable")
+    if visits is not None and not non_decreasing(visits):
+        order = lexsort([visits, small])
+    else:
+        order = np.argsort(small, kind="stable")
     offsets = np.zeros(k + 1, dtype=np.int64)
     np.cumsum(np.bincount(small, minlength=k), out=offsets[1:])
     return order, offsets
+
+
+GROUPED_BY_VISIT = ("fee", "visit", "settlement")
+"""Tables whose rows a bucket orders by visit when they come in no order
+(:func:`_visit_codes`): their natural orders end with their keys, so that a rule never sees
+their row order. Every look-up of a line's visit then reads neighbouring rows: 10M fee
+lines shuffled, the 11 rules Polars is compared on, 2 threads over 6 buckets: the rules took
+13.6-14.0 s (summed over the jobs) against 20.2 s, as with lines in visit order (13.3-14.5
+s); wall 16.7-17.1 against 18.5 s."""
+
+
+def _visit_codes(claims: Mapping[str, pa.Table], linked: Mapping[str, pa.Table], name: str
+                 ) -> np.ndarray | None:
+    """The visit codes (``mdtrt_id`` dictionary indices, null -1) of the rows of ``linked``
+    table ``name``, when its rows may be put in visit order (:data:`GROUPED_BY_VISIT`, its key
+    has no null in ``claims``, its visit ids are dictionary encoded); else None."""
+    table, spec = linked.get(name), SCHEMA.tables[name]
+    if name not in GROUPED_BY_VISIT or table is None or "mdtrt_id" not in table.column_names:
+        return None
+    whole = claims.get(name)
+    if whole is None or any(c not in whole.column_names or whole.column(c).null_count
+                            for c in spec.key):
+        return None
+    column = table.column("mdtrt_id")
+    if not pa.types.is_dictionary(column.type) or \
+            len({memory_key(c.dictionary) for c in column.chunks}) > 1:
+        return None  # (codes of different dictionaries do not compare)
+    chunks = [c.indices for c in column.chunks]
+    indices = pa.chunked_array(chunks, chunks[0].type if chunks else pa.int32()) \
+        .combine_chunks()
+    codes = np.asarray(indices.fill_null(-1) if indices.null_count else indices)
+    return codes.astype(np.int64, copy=False)
 
 
 def kept_rows(table: pa.Table, rows: np.ndarray | None) -> pa.Table:
