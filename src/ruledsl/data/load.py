@@ -965,7 +965,7 @@ class IdKeys(NamedTuple):
     valid: np.ndarray | None
     """Which rows of the column are not null (the rows of :attr:`keys`); None: all."""
     prefix: bytes
-    """The bytes every string starts with, before the varying ones."""
+    """The bytes every string starts with, before its last 8 (its key)."""
     width: int
     """Every string's byte length."""
 
@@ -998,7 +998,7 @@ def sortable_keys(column: pa.Array | pa.ChunkedArray) -> IdKeys | None:
     Example:
         >>> ids = sortable_keys(pa.array(["ID-%06d" % i for i in range(70000)][::-1] + [None]))
         >>> bool((ids.keys[1:] < ids.keys[:-1]).all()), ids.prefix, ids.width, len(ids.keys)
-        (True, b'ID-0', 9, 70000)
+        (True, b'I', 9, 70000)
     """
     chunks = [c for c in (column.chunks if isinstance(column, pa.ChunkedArray) else [column])
               if len(c)]
@@ -1006,7 +1006,7 @@ def sortable_keys(column: pa.Array | pa.ChunkedArray) -> IdKeys | None:
     if not n or n < SORTABLE_KEYS_FROM or any(c.type != pa.string() for c in chunks):
         return None
     has_null = any(c.null_count for c in chunks)
-    parts, valids, width = [], [], -1
+    parts, valids, width = [], [], -1  # (parts: each chunk's data buffer, offset, rows)
     for chunk in chunks:
         offsets = np.frombuffer(chunk.buffers()[1], np.int32, len(chunk) + 1, chunk.offset * 4)
         lengths = np.diff(offsets)
@@ -1022,22 +1022,43 @@ def sortable_keys(column: pa.Array | pa.ChunkedArray) -> IdKeys | None:
         width = int(lengths[0]) if width < 0 else width
         if width == 0 or not (lengths == width).all():
             return None
-        parts.append(np.frombuffer(chunk.buffers()[2], np.uint8, len(lengths) * width,
-                                   int(offsets[0])).reshape(len(lengths), width))
+        parts.append((chunk.buffers()[2], int(offsets[0]), len(lengths)))
     if not parts:
         return None
-    raw = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    first = raw[0]
-    start = next((j for j in range(width) if (raw[:, j] != first[j]).any()), width)
-    if width - start > 8:
-        return None
-    # the varying bytes, big-endian in the high bytes of 8: integer order is byte order,
-    # which is code-point order for UTF-8
-    padded = np.zeros((len(raw), 8), dtype=np.uint8)
-    padded[:, :width - start] = raw[:, start:]
-    keys = padded.view(">u8").ravel().astype(np.uint64)
+    buffer, offset, _ = parts[0]
+    first = np.frombuffer(buffer, np.uint8, width, offset)
+    start = max(width - 8, 0)  # (the last 8 bytes are the key; all before must be alike)
+    keys = []
+    for buffer, offset, rows in parts:
+        if width < 8:
+            padded = np.zeros((rows, 8), dtype=np.uint8)
+            padded[:, :width] = np.frombuffer(buffer, np.uint8, rows * width, offset) \
+                .reshape(rows, width)
+            keys.append(padded.view(">u8").ravel().astype(np.uint64))
+            continue
+        # 8 bytes of every row at once (``at``: from the row's start), as big-endian words:
+        # the prefix checked a word at a time, the last word the key
+        def words(at: int, buffer: Any = buffer, offset: int = offset, rows: int = rows
+                  ) -> np.ndarray:
+            return np.ndarray((rows,), dtype=">u8", buffer=buffer, offset=offset + at,
+                              strides=(width,))
+        for at in sorted({*range(0, start - 7, 8), max(start - 8, 0)} if start else ()):
+            if start < 8:
+                same = (np.frombuffer(buffer, np.uint8, rows * width, offset)
+                        .reshape(rows, width)[:, :start] == first[:start]).all()
+            else:
+                same = bool((words(at) == first[at:at + 8].view(">u8")[0]).all())
+            if not same:
+                return None
+        keys.append(words(start).astype(np.uint64))
+    # (big-endian: integer order is byte order, which is code-point order for UTF-8)
+    keys = keys[0] if len(keys) == 1 else np.concatenate(keys)
     return IdKeys(keys, np.concatenate(valids) if has_null else None, first[:start].tobytes(),
                   width)
+
+
+INCREASING_SAMPLE = 1 << 12
+""":func:`strictly_increasing` looks at this many first rows before all of them."""
 
 
 def strictly_increasing(*columns: pa.Array | pa.ChunkedArray) -> bool:
@@ -1059,6 +1080,9 @@ def strictly_increasing(*columns: pa.Array | pa.ChunkedArray) -> bool:
     if n <= 64:  # a visit's tables: Python compares a few rows faster than Arrow calls do
         rows = list(zip(*(column.to_pylist() for column in columns), strict=True))
         return all(a < b for a, b in zip(rows, rows[1:]))  # (tuples: column by column)
+    if n > INCREASING_SAMPLE and not strictly_increasing(
+            *(column.slice(0, INCREASING_SAMPLE) for column in columns)):
+        return False  # (rows in no order: told by their first rows, not a pass over all)
     increasing = tied = None  # over each pair of consecutive rows
     for column in columns:
         before, after = column.slice(0, n - 1), column.slice(1)
