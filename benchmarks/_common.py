@@ -72,6 +72,29 @@ def dataset(persons: int, data: Path = DEFAULT_DATA, seed: int = 0) -> Path:
     return folder
 
 
+def shuffled(folder: Path, seed: int) -> Path:
+    """A copy of the demo batch ``folder`` with the rows of every claim table in a random
+    order (``seed``): extracts need not come sorted by visit or id; the knowledge base is
+    shared. Kept beside it as ``<folder>-shuffled<seed>``; made when missing."""
+    out = folder.with_name(f"{folder.name}-shuffled{seed}")
+    marker = out / "done.json"
+    if marker.exists():
+        return out
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    print(f"[data] shuffling the claims of {folder} into {out} ...", flush=True)
+    (out / "claims").mkdir(parents=True, exist_ok=True)
+    if not (out / "kb").exists():
+        (out / "kb").symlink_to((folder / "kb").resolve())
+    rng = np.random.default_rng(seed)
+    for path in sorted((folder / "claims").glob("*.parquet")):
+        table = pq.read_table(path)
+        pq.write_table(table.take(rng.permutation(table.num_rows)), out / "claims" / path.name)
+    marker.write_text((folder / "done.json").read_text())
+    return out
+
+
 def dataset_rows(folder: Path) -> dict[str, int]:
     return json.loads((folder / "done.json").read_text())["rows"]
 

@@ -59,7 +59,9 @@ def throughput(path: Path) -> str:
         rows.append(row)
     header = ["measurement"] + sum(([f"{t} thr wall s", f"{t} thr CPU s", f"{t} thr peak RSS MiB",
                                      f"{t} thr load"] for t in ths), [])
-    lines = [f"### {d['size']}: {d['fee_lines']:,} fee lines ({d['machine']['date']}, "
+    shuffled = d.get("shuffled") is not None or "shuf" in d.get("command", "")
+    lines = [f"### {d['size']}: {d['fee_lines']:,} fee lines{', rows shuffled' if shuffled else ''}"
+             f" ({d['machine']['date']}, "
              f"load {d['machine']['loadavg_start']} → {d['loadavg_end']}, engine "
              f"{d['machine']['commit']})", "", md(rows, header), ""]
     load = runs.get(f"load/{ths[-1]}t") or runs.get(f"load/{ths[0]}t")
@@ -102,8 +104,10 @@ def scaling(path: Path) -> str:
         rows.append([r["size"], f"{r['fee_lines']:,}", cell(r), r.get("s_per_m", ""),
                      r.get("measured_cpu_s", ""), r.get("cpu_s_per_m", ""), r.get("maxrss_mb"),
                      r.get("loadavg_before", "").split(" ")[0]])
+    split = any(d.get("split", ()))  # (a big batch run as `run` runs it: in buckets)
     how = (f"{d['threads']} threads over {d['threads']} × {d['buckets']} buckets"
-           if d.get("buckets") else f"one batch, {d['threads']} thread")
+           if d.get("buckets") else f"{d['threads']} thread, as `run` runs it (split from 8M "
+           "claim rows)" if split else f"one batch, {d['threads']} thread")
     return "\n".join([f"### Scaling ({d['machine']['date']}, {how}, engine "
                       f"{d['machine']['commit']})", "",
                       md(rows, ["size", "fee lines", "wall s", "wall s / M lines", "CPU s",

@@ -263,13 +263,16 @@ def same_firings(polars_path: str, plan_path: str, rules: list[str]) -> tuple[bo
 
 def run_size(lines_label: str, persons: int, args: argparse.Namespace) -> dict[str, Any]:
     folder = C.dataset(persons, args.data, args.seed)
+    if args.shuffled is not None:
+        folder = C.shuffled(folder, args.shuffled)
     rows = C.dataset_rows(folder)
     outdir = Path(args.data) / "out" / folder.name
     parts = set(args.only.split(",")) if args.only else {
         "load", "plan", "cli", "duckdb", "polars", "nosharing", "rowwise"}
     base = {"folder": str(folder)}
     res: dict[str, Any] = {"size": lines_label, "persons": persons, "rows": rows,
-                           "fee_lines": rows["fee"], "runs": {}, "checks": {}}
+                           "fee_lines": rows["fee"], "folder": str(folder),
+                           "shuffled": args.shuffled, "runs": {}, "checks": {}}
 
     def record(name: str, r: dict[str, Any]) -> None:
         res["runs"][name] = r
@@ -462,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--persons", help="comma-separated persons counts (instead of --lines)")
     ap.add_argument("--data", type=Path, default=C.DEFAULT_DATA, help="dataset cache folder")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--shuffled", type=int, metavar="SEED",
+                    help="the batch with the rows of its claim tables shuffled (this seed)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--only", help="comma-separated parts: load,plan,cli,duckdb,polars,nosharing,rowwise")
     ap.add_argument("--repeat", type=int, default=1,
