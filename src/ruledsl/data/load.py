@@ -1036,25 +1036,26 @@ def sortable_keys(column: pa.Array | pa.ChunkedArray) -> IdKeys | None:
                 .reshape(rows, width)
             keys.append(padded.view(">u8").ravel().astype(np.uint64))
             continue
-        # 8 bytes of every row at once (``at``: from the row's start), as big-endian words:
-        # the prefix checked a word at a time, the last word the key
-        def words(at: int, buffer: Any = buffer, offset: int = offset, rows: int = rows
-                  ) -> np.ndarray:
-            return np.ndarray((rows,), dtype=">u8", buffer=buffer, offset=offset + at,
-                              strides=(width,))
-        for at in sorted({*range(0, start - 7, 8), max(start - 8, 0)} if start else ()):
-            if start < 8:
-                same = (np.frombuffer(buffer, np.uint8, rows * width, offset)
-                        .reshape(rows, width)[:, :start] == first[:start]).all()
-            else:
-                same = bool((words(at) == first[at:at + 8].view(">u8")[0]).all())
-            if not same:
-                return None
-        keys.append(words(start).astype(np.uint64))
+        if start < 8:  # (a short prefix: compared byte by byte)
+            alike = bool((np.frombuffer(buffer, np.uint8, rows * width, offset)
+                          .reshape(rows, width)[:, :start] == first[:start]).all())
+        else:  # (8 bytes at a time, the last word overlapping the one before)
+            alike = all((_row_words(buffer, offset, rows, width, at)
+                         == first[at:at + 8].view(">u8")[0]).all()
+                        for at in sorted({*range(0, start - 7, 8), start - 8}))
+        if not alike:
+            return None
+        keys.append(_row_words(buffer, offset, rows, width, start).astype(np.uint64))
     # (big-endian: integer order is byte order, which is code-point order for UTF-8)
     keys = keys[0] if len(keys) == 1 else np.concatenate(keys)
     return IdKeys(keys, np.concatenate(valids) if has_null else None, first[:start].tobytes(),
                   width)
+
+
+def _row_words(buffer: Any, offset: int, rows: int, width: int, at: int) -> np.ndarray:
+    """The 8 bytes at ``at`` of each of ``rows`` rows of ``width`` bytes (from ``offset`` in
+    ``buffer``), as big-endian integers: a strided view, no copy."""
+    return np.ndarray((rows,), dtype=">u8", buffer=buffer, offset=offset + at, strides=(width,))
 
 
 INCREASING_SAMPLE = 1 << 12

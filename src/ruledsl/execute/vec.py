@@ -619,6 +619,8 @@ a few codes repeated hash faster as strings (10M shuffled ``list_type`` values, 
 
 
 def _mostly_distinct(chunk: pa.Array) -> bool:
+    """Whether the first :data:`RUNS_SAMPLE` values of ``chunk`` are mostly distinct
+    (:data:`DISTINCT_FROM`)."""
     sample = chunk.slice(0, RUNS_SAMPLE)
     return pc.count_distinct(sample).as_py() * DISTINCT_FROM >= len(sample)
 

@@ -664,7 +664,7 @@ GROUPED_BY_VISIT = ("fee", "visit", "settlement")
 (:func:`_visit_codes`): their natural orders end with their keys, so that a rule never sees
 their row order. Every look-up of a line's visit then reads neighbouring rows: 10M fee
 lines shuffled, the 11 rules Polars is compared on, 2 threads over 6 buckets: the rules took
-13.6-14.0 s (summed over the jobs) against 20.2 s, as with lines in visit order (13.3-14.5
+13.6-14.0 s (summed over the jobs) against 20.2 s, as with lines in visit order (13.3-14.6
 s); wall 16.7-17.1 against 18.5 s."""
 
 
