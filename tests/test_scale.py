@@ -40,7 +40,9 @@ from ruledsl.scale.buckets import (
     Linker,
     _layout,
     _one_array_per_namespace,
+    _pairs_by_owner,
     _seldom_repeated,
+    _sorted_distinct_pairs,
     assign,
     bucket_file,
     table_keys,
@@ -303,21 +305,39 @@ def test_linking_with_or_without_sorting_out_repeated_pairs_joins_alike(
     n = persons + visits
     assert _seldom_repeated(a, b, n) == (lines_per_visit == 1)
 
-    def components(link_as_they_are: bool | None) -> np.ndarray:
+    def components(link_as_they_are: bool | None, owners: bool = True) -> np.ndarray:
         linker = Linker()
         linker.nodes, linker.parent = np.zeros(n, np.uint64), np.arange(n, dtype=np.int64)
         with pytest.MonkeyPatch.context() as mp:
             if link_as_they_are is not None:
                 mp.setattr("ruledsl.scale.buckets._seldom_repeated",
                            lambda *_: link_as_they_are)
+            if not owners:
+                mp.setattr("ruledsl.scale.buckets.OWNER_TABLE_PER_PAIR", 0)
             linker.link(a, b)
         linker._compress()
         return linker.parent.copy()
 
     chosen = components(None)
     assert np.array_equal(chosen, components(False))
+    assert np.array_equal(chosen, components(False, owners=False))
     assert np.array_equal(chosen, components(True))
     assert np.array_equal(chosen[persons:], person_of_visit)  # each visit joined its person
+    # a visit linked to a second person joins the two persons
+    a, b = np.append(a, (person_of_visit[0] + 1) % persons), np.append(b, persons)
+    chosen = components(False)
+    assert np.array_equal(chosen, components(False, owners=False))
+    assert chosen[person_of_visit[0]] == chosen[(person_of_visit[0] + 1) % persons]
+
+
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=60))
+def test_distinct_pairs_by_owner_or_by_sorting_are_the_distinct_pairs(
+        pairs: list[tuple[int, int]]) -> None:
+    a = np.array([p for p, _ in pairs], np.int64)
+    b = np.array([q for _, q in pairs], np.int64)
+    want = sorted(set(pairs))
+    for found in (_pairs_by_owner(a, b, 10), _sorted_distinct_pairs(a, b, 10)):
+        assert sorted(zip(found[0].tolist(), found[1].tolist(), strict=True)) == want
 
 
 @given(st.integers(1, 300).flatmap(lambda k: st.tuples(st.just(k), st.lists(
