@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -297,6 +298,15 @@ def test_ids_as_integers_sort_and_compare_as_their_strings(ids: list[str]) -> No
     assert [ids[i] for i in by_bytes] == sorted(ids)  # (byte order is code-point order)
     assert all((keys[i] == keys[j]) == (ids[i] == ids[j])
                for i in range(len(ids)) for j in range(len(ids)))
+    narrow = found.narrowed()  # fewer bits, the same order and equality, and back
+    assert sorted(range(len(ids)), key=lambda i: (int(narrow.values[i]), i)) == by_bytes
+    assert all((narrow.values[i] == narrow.values[j]) == (ids[i] == ids[j])
+               for i in range(len(ids)) for j in range(len(ids)))
+    assert narrow.widen(narrow.values).tolist() == keys.tolist()
+    if narrow.nibbles:
+        assert int(narrow.values.max(initial=0)) < 1 << 32
+    if len(set(ids)) > 1 and all(c in "09" for i in ids for c in i[-8:]):
+        assert narrow.nibbles  # (only digits vary: one nibble each)
 
 
 @given(_IDS, st.integers(1, 3), st.lists(st.integers(0, 40), max_size=3))
@@ -337,10 +347,14 @@ def test_shuffled_ids_encode_by_sorting_as_integers_to_the_same_codes(
         saved, load.SORTABLE_KEYS_FROM = load.SORTABLE_KEYS_FROM, 0
         try:
             (as_integers,) = vec.encode_shared([array], mostly_distinct=True)
+            with pytest.MonkeyPatch.context() as mp:  # (the arg-sort, not a packed sort)
+                mp.setattr(vec, "factorize_integers", lambda values: None)
+                (arg_sorted,) = vec.encode_shared([array], mostly_distinct=True)
         finally:
             load.SORTABLE_KEYS_FROM = saved
-    assert as_integers.dictionary.equals(as_strings.dictionary)
-    assert as_integers.values.tolist() == as_strings.values.tolist()
+    for got in (as_integers, arg_sorted):
+        assert got.dictionary.equals(as_strings.dictionary)
+        assert got.values.tolist() == as_strings.values.tolist()
 
 
 @given(_TEXTS, _TEXTS)

@@ -987,6 +987,74 @@ class IdKeys(NamedTuple):
                                            pa.py_buffer(data.reshape(-1)))
 
 
+    def narrowed(self) -> NarrowKeys:
+        """:attr:`keys` narrowed to the bits that vary (:class:`NarrowKeys`)."""
+        return NarrowKeys.of(self.keys)
+
+
+_NIBBLES = 0x0F0F0F0F0F0F0F0F
+_COMPACT = ((4, 0x00FF00FF00FF00FF), (8, 0x0000FFFF0000FFFF), (16, 0x00000000FFFFFFFF))
+"""Shifts (right) and masks that pack 8 nibbles (one per byte) into the low 32 bits, in
+order; :data:`_SPREAD` undoes them."""
+_SPREAD = ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF), (4, _NIBBLES))
+"""Shifts (left) and masks that spread 32 bits back to one nibble per byte."""
+
+
+class NarrowKeys(NamedTuple):
+    """Integer keys (:attr:`IdKeys.keys`) in fewer bits, with the same order and equality:
+    when only the low nibble of each byte varies between keys (ids numbered in decimal:
+    every varying byte a digit, ``0x30``-``0x39``), the 8 low nibbles packed into 32 bits,
+    so that they sort packed with their row positions
+    (:func:`~ruledsl.execute.vec.factorize_integers`); else the keys as they are.
+    :meth:`widen` gives the keys back.
+
+    Example:
+        >>> keys = sortable_keys(pa.array(["V%017d" % i for i in (90, 7, 1234) * 22000]))
+        >>> narrow = keys.narrowed()
+        >>> narrow.values[:3].tolist(), narrow.nibbles
+        ([144, 7, 4660], True)
+        >>> bool((narrow.widen(narrow.values) == keys.keys).all())
+        True
+    """
+
+    values: np.ndarray
+    """The narrowed keys (``uint64``; under 2**32 when :attr:`nibbles`)."""
+    fixed: int
+    """The bits left out (those of every key)."""
+    nibbles: bool
+    """Whether :attr:`values` are the keys' low nibbles packed."""
+
+    @classmethod
+    def of(cls, keys: np.ndarray) -> NarrowKeys:
+        if not len(keys):
+            return cls(keys, 0, False)
+        # (bits set in some key and clear in another: two passes, no copy)
+        varying = int(np.bitwise_or.reduce(keys)) & ~int(np.bitwise_and.reduce(keys))
+        if varying & ~_NIBBLES:
+            return cls(keys, 0, False)
+        values = keys & np.uint64(_NIBBLES)
+        shifted = np.empty_like(values)
+        for shift, mask in _COMPACT:
+            np.right_shift(values, np.uint64(shift), out=shifted)
+            values |= shifted
+            values &= np.uint64(mask)
+        return cls(values, int(keys[0]) & ~_NIBBLES & _MASK64, True)
+
+    def widen(self, values: np.ndarray) -> np.ndarray:
+        """The keys of narrowed ``values``."""
+        if not self.nibbles:
+            return values
+        keys = values.astype(np.uint64, copy=True)
+        for shift, mask in _SPREAD:
+            keys |= keys << np.uint64(shift)
+            keys &= np.uint64(mask)
+        keys |= np.uint64(self.fixed)
+        return keys
+
+
+_MASK64 = (1 << 64) - 1
+
+
 def sortable_keys(column: pa.Array | pa.ChunkedArray) -> IdKeys | None:
     """The strings of ``column`` as unsigned integers in the same order, equal where the
     strings are equal, when the non-null ones all have one byte length (a null none), they

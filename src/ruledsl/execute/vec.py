@@ -359,13 +359,20 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         >>> uniq.tolist(), inverse.tolist()
         ([3, 5, 7], [2, 0, 2, 1])
     """
+    found = factorize_integers(values)
+    if found is not None:
+        return found
+    uniq, inverse = np.unique(values, return_inverse=True)
+    return uniq, inverse.reshape(-1).astype(np.int64, copy=False)
+
+
+def factorize_integers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`factorize` of integers in a small span (a presence table) or that fit in one
+    ``int64`` with their positions (one ``np.sort``); None for others (``np.unique`` with
+    its inverse took 3.6 s for 17M shuffled 60-bit visit keys, an arg-sort ~1 s)."""
     dense = dense_span(values)
     if dense is None:
-        packed = _factorize_packed(values)
-        if packed is not None:
-            return packed
-        uniq, inverse = np.unique(values, return_inverse=True)
-        return uniq, inverse.reshape(-1).astype(np.int64, copy=False)
+        return _factorize_packed(values)
     low, span = dense
     offset = _offsets(values, low)
     present = np.zeros(span, dtype=bool)
@@ -640,6 +647,23 @@ def _encode_ids_by_hashing(ids: IdKeys, dtype: type[np.signedinteger] = np.int64
     return ids.strings(distinct[order]), _with_nulls(rank[np.asarray(encoded.indices)], ids.valid)
 
 
+def _factorize_ids(ids: IdKeys, dtype: type[np.signedinteger]
+                   ) -> tuple[pa.Array, np.ndarray] | None:
+    """The sorted distinct strings and each row's code (-1 for null) by
+    :func:`factorize_integers` of the keys narrowed (:meth:`IdKeys.narrowed`: ids
+    numbered in decimal take 32 bits at most), with no arg-sort; None when they do not
+    fit. 10M shuffled fee-line ids, each way in a fresh process, the dictionary's strings
+    included: 0.73-0.99 against 1.06-1.18 s arg-sorted. (Ids that repeat are hashed:
+    17M visit ids, 2M distinct, sorted packed took as long as hashed.)"""
+    narrow = ids.narrowed()
+    factorized = factorize_integers(narrow.values)
+    if factorized is None:
+        return None
+    uniq, codes = factorized
+    return ids.strings(narrow.widen(uniq)), _with_nulls(codes.astype(dtype, copy=False),
+                                                        ids.valid)
+
+
 def _with_nulls(codes: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
     """``codes`` of the valid rows, with -1 at the others."""
     if valid is None:
@@ -742,6 +766,9 @@ def _encode_by_sorting(values: pa.Array, dtype: type[np.signedinteger] = np.int6
     if strictly_increasing(values):
         return values, np.arange(len(values), dtype=dtype)
     ids = sortable_keys(values)
+    factorized = _factorize_ids(ids, dtype) if ids is not None else None
+    if factorized is not None:
+        return factorized
     if ids is not None:  # (ids in no order: sorted as integers)
         order = np.argsort(ids.keys)
         ordered_keys = ids.keys[order]
