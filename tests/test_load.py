@@ -732,7 +732,12 @@ def test_duplicate_key_among_shuffled_ids_of_one_length(tmp_path: Path, monkeypa
     assert load_tables(tmp_path, "claims", only={"fee"})["fee"].num_rows == 5
 
 
-def test_duplicate_composite_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize("as_integers", [False, True])
+def test_duplicate_composite_key(tmp_path: Path, monkeypatch: Any, as_integers: bool) -> None:
+    if as_integers:  # (ids of one length: the keys are packed into integers and sorted)
+        import ruledsl.data.load as load
+
+        monkeypatch.setattr(load, "SORTABLE_KEYS_FROM", 0)
     diag = pa.table(
         {
             "mdtrt_id": ["V1", "V1", "V2", "V1", "V1"],
@@ -747,6 +752,29 @@ def test_duplicate_composite_key(tmp_path: Path) -> None:
         'diagnosis.parquet: duplicate key (mdtrt_id, diag_srt_no) = ("V1", 2) in rows 2 and 4'
         " (3 rows in all)"
     )
+    pq.write_table(diag.slice(0, 3), tmp_path / "diagnosis.parquet")
+    assert load_tables(tmp_path, "claims", only={"diagnosis"})["diagnosis"].num_rows == 3
+
+
+@given(st.lists(st.tuples(st.sampled_from([None, "V00000001", "V00000002", "V00000010"]),
+                          st.one_of(st.none(), st.integers(-3, 3))), min_size=1, max_size=30))
+def test_composite_keys_pack_equal_exactly_where_the_keys_are_equal(
+        rows: list[tuple[str | None, int | None]]) -> None:
+    import ruledsl.data.load as load
+
+    cols = [pa.chunked_array([pa.array([r[0] for r in rows], pa.string())]),
+            pa.chunked_array([pa.array([r[1] for r in rows], pa.int32())])]
+    saved, load.SORTABLE_KEYS_FROM = load.SORTABLE_KEYS_FROM, 0
+    try:
+        packed = load._packed_keys(cols)
+    finally:
+        load.SORTABLE_KEYS_FROM = saved
+    kept = [r for r in rows if None not in r]  # (a key with a null is no duplicate)
+    if all(r[0] is None for r in rows):
+        return  # (no id: not integers)
+    assert packed is not None and len(packed) == len(kept)
+    assert all((packed[i] == packed[j]) == (kept[i] == kept[j])
+               for i in range(len(kept)) for j in range(len(kept)))
 
 
 # -- hygiene -----------------------------------------------------------------------
