@@ -998,56 +998,86 @@ _COMPACT = ((4, 0x00FF00FF00FF00FF), (8, 0x0000FFFF0000FFFF), (16, 0x00000000FFF
 order; :data:`_SPREAD` undoes them."""
 _SPREAD = ((16, 0x0000FFFF0000FFFF), (8, 0x00FF00FF00FF00FF), (4, _NIBBLES))
 """Shifts (left) and masks that spread 32 bits back to one nibble per byte."""
+_DECIMAL = ((8, 0x00FF00FF00FF00FF, 10), (16, 0x0000FFFF0000FFFF, 100),
+            (32, 0x00000000FFFFFFFF, 10_000))
+"""Shifts, masks and scales that read 8 decimal digits (one per byte, the first the most
+significant) as their number: pairs of digits, then of pairs, then of those."""
+
+_FOUR_DIGITS = sum((np.arange(10_000, dtype=np.uint64) // np.uint64(10 ** k) % np.uint64(10))
+                   << np.uint64(8 * k) for k in range(4))
+"""The digits of each number below 10,000, one per byte, the last in the lowest."""
 
 
 class NarrowKeys(NamedTuple):
-    """Integer keys (:attr:`IdKeys.keys`) in fewer bits, with the same order and equality:
-    when only the low nibble of each byte varies between keys (ids numbered in decimal:
-    every varying byte a digit, ``0x30``-``0x39``), the 8 low nibbles packed into 32 bits,
-    so that they sort packed with their row positions
-    (:func:`~ruledsl.execute.vec.factorize_integers`); else the keys as they are.
-    :meth:`widen` gives the keys back.
+    """Integer keys (:attr:`IdKeys.keys`) in fewer bits, with the same order and equality,
+    when only the low nibble of each byte varies between keys (ids numbered in decimal):
+    the number their varying digits spell, when those are all digits (``V00001234`` →
+    1234: consecutive ids are consecutive integers, encoded through a presence table),
+    else the 8 low nibbles packed into 32 bits (they sort packed with their row
+    positions: :func:`~ruledsl.execute.vec.factorize_integers`); otherwise the keys as
+    they are. :meth:`widen` gives the keys back.
 
     Example:
         >>> keys = sortable_keys(pa.array(["V%017d" % i for i in (90, 7, 1234) * 22000]))
         >>> narrow = keys.narrowed()
-        >>> narrow.values[:3].tolist(), narrow.nibbles
-        ([144, 7, 4660], True)
+        >>> narrow.values[:3].tolist(), narrow.kind
+        ([90, 7, 1234], 'decimal')
         >>> bool((narrow.widen(narrow.values) == keys.keys).all())
         True
     """
 
     values: np.ndarray
-    """The narrowed keys (``uint64``; under 2**32 when :attr:`nibbles`)."""
+    """The narrowed keys (``uint64``; under 2**32 unless :attr:`kind` is ``as is``)."""
     fixed: int
     """The bits left out (those of every key)."""
-    nibbles: bool
-    """Whether :attr:`values` are the keys' low nibbles packed."""
+    kind: str
+    """``decimal``, ``nibbles`` or ``as is``."""
 
     @classmethod
     def of(cls, keys: np.ndarray) -> NarrowKeys:
         if not len(keys):
-            return cls(keys, 0, False)
+            return cls(keys, 0, "as is")
         # (bits set in some key and clear in another: two passes, no copy)
         varying = int(np.bitwise_or.reduce(keys)) & ~int(np.bitwise_and.reduce(keys))
         if varying & ~_NIBBLES:
-            return cls(keys, 0, False)
-        values = keys & np.uint64(_NIBBLES)
-        shifted = np.empty_like(values)
+            return cls(keys, 0, "as is")
+        # the low nibbles of the bytes that vary; the rest is the same in every key
+        kept = _NIBBLES & sum(0xFF << at for at in range(0, 64, 8) if varying >> at & 0xFF)
+        fixed = int(keys[0]) & ~kept & _MASK64
+        values = keys & np.uint64(kept)
+        scratch = np.empty_like(values)
+        # a nibble over 9 has bit 3 and bit 2 or 1 set
+        np.left_shift(values, np.uint64(1), out=scratch)
+        scratch |= values << np.uint64(2)
+        scratch &= values
+        if not (scratch & np.uint64(0x0808080808080808)).any():
+            for shift, mask, scale in _DECIMAL:
+                np.right_shift(values, np.uint64(shift), out=scratch)
+                scratch &= np.uint64(mask)
+                scratch *= np.uint64(scale)
+                values &= np.uint64(mask)
+                values += scratch
+            return cls(values, fixed, "decimal")
         for shift, mask in _COMPACT:
-            np.right_shift(values, np.uint64(shift), out=shifted)
-            values |= shifted
+            np.right_shift(values, np.uint64(shift), out=scratch)
+            values |= scratch
             values &= np.uint64(mask)
-        return cls(values, int(keys[0]) & ~_NIBBLES & _MASK64, True)
+        return cls(values, fixed, "nibbles")
 
     def widen(self, values: np.ndarray) -> np.ndarray:
         """The keys of narrowed ``values``."""
-        if not self.nibbles:
+        if self.kind == "as is":
             return values
-        keys = values.astype(np.uint64, copy=True)
-        for shift, mask in _SPREAD:
-            keys |= keys << np.uint64(shift)
-            keys &= np.uint64(mask)
+        keys = np.zeros(len(values), dtype=np.uint64)
+        if self.kind == "decimal":  # (4 digits at a time, from a table)
+            high, low = np.divmod(values.astype(np.uint64), np.uint64(10_000))
+            np.left_shift(_FOUR_DIGITS[high], np.uint64(32), out=keys)
+            keys |= _FOUR_DIGITS[low]
+        else:
+            keys[:] = values
+            for shift, mask in _SPREAD:
+                keys |= keys << np.uint64(shift)
+                keys &= np.uint64(mask)
         keys |= np.uint64(self.fixed)
         return keys
 
