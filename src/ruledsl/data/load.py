@@ -986,12 +986,12 @@ class IdKeys(NamedTuple):
         return pa.StringArray.from_buffers(len(keys), pa.py_buffer(offsets),
                                            pa.py_buffer(data.reshape(-1)))
 
-
     def narrowed(self) -> NarrowKeys:
         """:attr:`keys` narrowed to the bits that vary (:class:`NarrowKeys`)."""
         return NarrowKeys.of(self.keys)
 
 
+_MASK64 = (1 << 64) - 1
 _NIBBLES = 0x0F0F0F0F0F0F0F0F
 _COMPACT = ((4, 0x00FF00FF00FF00FF), (8, 0x0000FFFF0000FFFF), (16, 0x00000000FFFFFFFF))
 """Shifts (right) and masks that pack 8 nibbles (one per byte) into the low 32 bits, in
@@ -1045,12 +1045,10 @@ class NarrowKeys(NamedTuple):
         kept = _NIBBLES & sum(0xFF << at for at in range(0, 64, 8) if varying >> at & 0xFF)
         fixed = int(keys[0]) & ~kept & _MASK64
         values = keys & np.uint64(kept)
-        scratch = np.empty_like(values)
-        # a nibble over 9 has bit 3 and bit 2 or 1 set
-        np.left_shift(values, np.uint64(1), out=scratch)
-        scratch |= values << np.uint64(2)
-        scratch &= values
-        if not (scratch & np.uint64(0x0808080808080808)).any():
+        scratch = np.empty_like(values)  # (in place: fresh memory is slow to get)
+        np.add(values, np.uint64(0x0606060606060606), out=scratch)  # (a nibble over 9 carries)
+        scratch &= np.uint64(0x1010101010101010)
+        if not scratch.any():
             for shift, mask, scale in _DECIMAL:
                 np.right_shift(values, np.uint64(shift), out=scratch)
                 scratch &= np.uint64(mask)
@@ -1080,9 +1078,6 @@ class NarrowKeys(NamedTuple):
                 keys &= np.uint64(mask)
         keys |= np.uint64(self.fixed)
         return keys
-
-
-_MASK64 = (1 << 64) - 1
 
 
 def sortable_keys(column: pa.Array | pa.ChunkedArray) -> IdKeys | None:
