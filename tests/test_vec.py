@@ -355,7 +355,7 @@ def test_shuffled_ids_encode_by_sorting_as_integers_to_the_same_codes(
         try:
             (as_integers,) = vec.encode_shared([array], mostly_distinct=True)
             with pytest.MonkeyPatch.context() as mp:  # (the arg-sort, not a packed sort)
-                mp.setattr(vec, "factorize_integers", lambda values: None)
+                mp.setattr(vec, "factorize_integers", lambda *_, **__: None)
                 (arg_sorted,) = vec.encode_shared([array], mostly_distinct=True)
         finally:
             load.SORTABLE_KEYS_FROM = saved

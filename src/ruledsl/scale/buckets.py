@@ -223,8 +223,9 @@ class Linker:
         self.parent: np.ndarray | None = None
         self.node_bucket: np.ndarray | None = None
         self._seen: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
-        """id → (hash array, its node numbers once known): tables whose key column shares
-        one dictionary share one array of distinct hashes (kept, so its id stays its own)."""
+        """id → (hash array, its node numbers once looked up): tables whose key column
+        shares one dictionary share one array of distinct hashes (kept, so its id stays its
+        own)."""
         self._null_ids: dict[str, int] = {}
         """Namespace → the node number of its null, when numbered by :meth:`number`."""
         self._starts: dict[int, tuple[np.ndarray, int]] = {}
@@ -262,7 +263,6 @@ class Linker:
         assert self.remember and not len(self.nodes) and not self._pending
         arrays, total = [], 0
         for namespace, (hashes, null) in namespaces.items():
-            self._seen[id(hashes)] = (hashes, np.arange(total, total + len(hashes)))
             self._starts[id(hashes)] = (hashes, total)
             arrays.append(hashes)
             total += len(hashes)
@@ -283,6 +283,9 @@ class Linker:
     def ids(self, hashes: np.ndarray) -> np.ndarray:
         """The node numbers of node hashes (all must have been added); looked up once per
         array of hashes."""
+        start = self._start(hashes)
+        if start is not None:
+            return np.arange(start, start + len(hashes))
         seen = self._seen.get(id(hashes))
         if seen is not None and seen[0] is hashes and seen[1] is not None:
             return seen[1]
@@ -301,12 +304,17 @@ class Linker:
         looked up."""
         if not len(hashes):
             return np.zeros(len(codes), np.int64)
-        start = self._starts.get(id(hashes))
-        if start is not None and start[0] is hashes:
-            numbers = codes.astype(np.int64)
-            numbers += start[1]
-            return numbers
-        return self.ids(hashes)[codes]
+        start = self._start(hashes)
+        if start is None:
+            return self.ids(hashes)[codes]
+        numbers = codes.astype(np.int64)
+        numbers += start
+        return numbers
+
+    def _start(self, hashes: np.ndarray) -> int | None:
+        """The node number of the first of ``hashes`` when :meth:`number` numbered them."""
+        hit = self._starts.get(id(hashes))
+        return hit[1] if hit is not None and hit[0] is hashes else None
 
     def _find(self, ids: np.ndarray) -> np.ndarray:
         parent = self.parent
