@@ -341,6 +341,27 @@ def test_ids_with_no_runs_hash_as_integers_to_the_same_codes(ids: list[str], pie
     assert got[0].equals(want[0]) and got[1].tolist() == want[1].tolist()
 
 
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 40)), st.integers(1, 3)),
+                min_size=1, max_size=30))
+def test_runs_of_decimal_ids_encode_through_their_numbers_to_the_same_codes(
+        runs: list[tuple[int | None, int]]) -> None:
+    """Runs of ids numbered in decimal: their heads are encoded as the numbers they spell
+    (a presence table): the same dictionary and codes as hashing the strings."""
+    import ruledsl.data.load as load
+
+    values = [None if n is None else f"JZ{n:016d}" for n, times in runs for _ in range(times)]
+    array = pa.array(values, pa.string())
+    want = vec._encode_by_hashing(pa.chunked_array([array], pa.string()))
+    saved = load.SORTABLE_KEYS_FROM
+    load.SORTABLE_KEYS_FROM = 0
+    try:
+        with runs_judged_from(1):
+            got = vec._encode_runs_by_hashing([array])
+    finally:
+        load.SORTABLE_KEYS_FROM = saved
+    assert got[0].equals(want[0]) and got[1].tolist() == want[1].tolist()
+
+
 @given(_IDS, st.randoms(), st.integers(0, 2))
 def test_shuffled_ids_encode_by_sorting_as_integers_to_the_same_codes(
         ids: list[str], rnd: Any, nulls: int) -> None:
