@@ -28,6 +28,9 @@ class GroupContext:
     n_groups: int
     member_vars: tuple[str, ...] = ()
     """The scope's binding variables, in binding order (for the members' order)."""
+    pair_counts: dict[Any, Any] = attrs.field(factory=dict)
+    """The :class:`~ruledsl.execute.reduce.PairCounts` of a value over all the members, by
+    its expression (``count_distinct`` and ``mode`` of one value count the same pairs)."""
 
 
 class Frame:

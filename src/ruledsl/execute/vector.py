@@ -47,7 +47,7 @@ from ..types import (
 )
 from .batch import Batch
 from .frames import Frame, GroupContext
-from .reduce import longest_runs, reduce
+from .reduce import PAIR_AGGREGATES, PairCounts, longest_runs, reduce
 from .scalar import in_code_range, normalize_code
 from .shared import SharedStore
 from .vec import (
@@ -565,6 +565,12 @@ class Evaluator:
         else:
             members_kept = members
         value = self.ev(expr.value, members_kept) if expr.value is not None else None
+        if expr.func in PAIR_AGGREGATES and expr.where is None:
+            assert value is not None
+            pairs = ctx.pair_counts.get(expr.value)
+            if pairs is None:
+                pairs = ctx.pair_counts[expr.value] = PairCounts.of(group, value)
+            return pairs.reduce(expr.func, ctx.n_groups, value)
         tie = self.member_rank(members_kept, ctx.member_vars) \
             if expr.func in ("first", "last", "collect") else None
         return reduce(expr.func, group, ctx.n_groups, value, [], tie, expr.dtype)
