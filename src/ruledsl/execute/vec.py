@@ -86,9 +86,9 @@ class Vec:
         read-only view, never written), not ``n`` values written out."""
         if value is None:
             return Vec(_repeated(0, np.int64, n), _repeated(False, bool, n), dtype,
-                       pa.array([], pa.string()) if dtype == STR else None)
+                       _NO_STRINGS if dtype == STR else None)
         if dtype == STR:
-            return Vec(_repeated(0, np.int64, n), None, dtype, pa.array([str(value)], pa.string()))
+            return Vec(_repeated(0, np.int64, n), None, dtype, _one_string(str(value)))
         if dtype == BOOL or isinstance(value, bool | np.bool_):
             return Vec(_repeated(bool(value), bool, n), None, dtype)
         if isinstance(value, int | np.integer):
@@ -104,8 +104,32 @@ class Vec:
 
 
 def _repeated(value: Any, dtype: Any, n: int) -> np.ndarray:
-    """``n`` copies of ``value`` as a read-only view of one element (stride 0)."""
-    return np.broadcast_to(np.array(value, dtype=dtype), (n,))
+    """``n`` copies of ``value`` as a read-only view of one element (stride 0); kept by
+    value, type and length (a visit's 46 rules ask for the same few constants over the
+    same few frame lengths a thousand times: ``np.broadcast_to`` costs ~5 µs a call)."""
+    key = (value, dtype, n)
+    hit = _REPEATED.get(key)
+    if hit is None:
+        if len(_REPEATED) >= _KEPT_CONSTANTS:
+            _REPEATED.clear()
+        hit = _REPEATED[key] = np.broadcast_to(np.array(value, dtype=dtype), (n,))
+    return hit
+
+
+def _one_string(value: str) -> pa.Array:
+    """The dictionary of a constant string: one Arrow array per string, kept."""
+    hit = _ONE_STRING.get(value)
+    if hit is None:
+        if len(_ONE_STRING) >= _KEPT_CONSTANTS:
+            _ONE_STRING.clear()
+        hit = _ONE_STRING[value] = pa.array([value], pa.string())
+    return hit
+
+
+_KEPT_CONSTANTS = 1 << 12
+_REPEATED: dict[tuple[Any, Any, int], np.ndarray] = {}
+_ONE_STRING: dict[str, pa.Array] = {}
+_NO_STRINGS = pa.array([], pa.string())
 
 
 _ALL_TRUE: dict[int, np.ndarray] = {}
