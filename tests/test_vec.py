@@ -534,3 +534,28 @@ def test_first_members_are_each_groups_least_rank(seed: int, n: int, groups: int
     want = [int(np.flatnonzero(code == g)[np.argmin(rank[code == g])])
             for g in range(int(code.max()) + 1)]
     assert first_members(code, int(code.max()) + 1, rank).tolist() == want
+
+
+@given(st.lists(st.tuples(st.one_of(st.sampled_from([0.0, -0.0, 1, 1.0, True, False, None]),
+                                    st.floats(allow_nan=False), st.integers(-5, 5), st.text(max_size=3)),
+                          st.integers(0, 4)), max_size=30))
+def test_constant_columns_are_their_value_whatever_was_asked_before(
+        asks: list[tuple[Any, int]]) -> None:
+    """Constants are kept by value: 0.0 and -0.0, 1 and 1.0 and True are equal keys in a
+    dict, never the same column."""
+    from ruledsl.types import BOOL, FLOAT, INT, STR
+
+    for value, n in asks:
+        dtype = STR if isinstance(value, str) else BOOL if isinstance(value, bool) else \
+            INT if isinstance(value, int) else FLOAT
+        got = vec.Vec.constant(value, dtype, n)
+        assert len(got.values) == n and not got.values.flags.writeable
+        if value is None:
+            assert not got.valid_mask().any()
+        elif dtype == STR:
+            assert got.strings().to_pylist() == [value] * n
+        else:
+            want = np.full(n, value)
+            assert got.values.dtype == want.dtype
+            assert got.values.tolist() == want.tolist()
+            assert np.signbit(got.values).tolist() == np.signbit(want).tolist()

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -107,8 +108,8 @@ def _repeated(value: Any, dtype: Any, n: int) -> np.ndarray:
     """``n`` copies of ``value`` as a read-only view of one element (stride 0); kept by
     value, type and length (a visit's 46 rules ask for the same few constants over the
     same few frame lengths a thousand times: ``np.broadcast_to`` costs ~5 µs a call)."""
-    key = (value, dtype, n)
-    hit = _REPEATED.get(key)
+    key = (value, dtype, n, math.copysign(1.0, value) if isinstance(value, float) else 0)
+    hit = _REPEATED.get(key)  # (the sign tells -0.0 from 0.0, which are equal keys)
     if hit is None:
         if len(_REPEATED) >= _KEPT_CONSTANTS:
             _REPEATED.clear()
@@ -127,7 +128,7 @@ def _one_string(value: str) -> pa.Array:
 
 
 _KEPT_CONSTANTS = 1 << 12
-_REPEATED: dict[tuple[Any, Any, int], np.ndarray] = {}
+_REPEATED: dict[tuple[Any, Any, int, float], np.ndarray] = {}
 _ONE_STRING: dict[str, pa.Array] = {}
 _NO_STRINGS = pa.array([], pa.string())
 
