@@ -60,6 +60,7 @@ from ..schema.arrow import arrow_schema, to_arrow_type
 from ..schema.contract import find_table, tables_of_kind
 from ..schema.model import Column, Table
 from ..types import BOOL, DATE, FLOAT, INT, MONEY, STR, TIMESTAMP, DataType
+from .packing import key_spans, pack_keys
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -1190,9 +1191,10 @@ def strictly_increasing(*columns: pa.Array | pa.ChunkedArray) -> bool:
 
 
 def _packed_keys(cols: list[pa.ChunkedArray]) -> np.ndarray | None:
-    """Each row's values of several key columns packed into one ``uint64``, equal where the
+    """Each row's values of several key columns packed into one ``int64``, equal where the
     values are (rows with a null left out), when each column holds integers or ids
-    (:func:`sortable_keys`, narrowed) and their spans fit in 64 bits together; else None.
+    (:func:`sortable_keys`, narrowed) and their spans fit in 63 bits together
+    (:mod:`~ruledsl.data.packing`); else None.
     Diagnoses in no order (visit id, rank) are then sorted as integers: 2.7M of them
     (10M fee lines shuffled) validated in 0.10 s, against 0.43-1.64 s grouped by Arrow."""
     n = len(cols[0])
@@ -1214,19 +1216,11 @@ def _packed_keys(cols: list[pa.ChunkedArray]) -> np.ndarray | None:
             at_rows[ids.valid] = values
             values = at_rows
         fields.append(values)
-    packed, width = np.zeros(int(valid.sum()), dtype=np.uint64), 0
-    for values in fields:
-        values = values[valid]
-        if not len(values):
-            break
-        offsets = (values - values.min()).view(np.uint64)  # (exact, modulo 2**64)
-        bits = int(offsets.max()).bit_length()
-        width += bits
-        if width > 64:
-            return None
-        packed <<= np.uint64(bits)
-        packed |= offsets
-    return packed
+    fields = [values[valid] for values in fields]
+    spans = key_spans(fields)
+    if spans is None:
+        return None
+    return pack_keys(fields, spans, 0, np.zeros(int(valid.sum()), dtype=np.int64))
 
 
 def _duplicate_keys(

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..data.load import IdKeys, sortable_keys, strictly_increasing
+from ..data.packing import key_offsets, key_spans, pack_keys, values_at
 from ..types import BOOL, STR, DataType, ListType
 from .shared import IdentityMemo
 
@@ -203,13 +204,13 @@ def lexsort_distinct(keys: Sequence[np.ndarray], first_distinct: bool = False
     n = len(keys[0]) if len(keys) else 0
     if n < max(_PACK_FROM, 2):
         return (np.lexsort(keys) if len(keys) else np.arange(n, dtype=np.int64)), None
-    spans = _spans(keys)
+    spans = key_spans(keys)
     if spans is None:
         return np.lexsort(keys), None
     width = sum(bits for _, bits in spans)
     position = 0 if first_distinct else (n - 1).bit_length()
     if width + position > 63:
-        packed = _pack(keys, spans, 0, np.zeros(n, dtype=np.int64))
+        packed = pack_keys(keys, spans, 0, np.zeros(n, dtype=np.int64))
         if non_decreasing(packed):
             return np.arange(n, dtype=np.int64), None
         order = np.argsort(packed)
@@ -217,7 +218,7 @@ def lexsort_distinct(keys: Sequence[np.ndarray], first_distinct: bool = False
         if (ordered[1:] == ordered[:-1]).any():  # ties: keep them in row order
             return np.argsort(packed, kind="stable"), False
         return order, True
-    packed = _pack(keys, spans, position, np.zeros(n, dtype=np.int64) if first_distinct
+    packed = pack_keys(keys, spans, position, np.zeros(n, dtype=np.int64) if first_distinct
                    else np.arange(n, dtype=np.int64))
     if non_decreasing(packed):  # (rows often arrive in order: 34 of 99 big sorts at 3M)
         return np.arange(n, dtype=np.int64), None
@@ -226,21 +227,8 @@ def lexsort_distinct(keys: Sequence[np.ndarray], first_distinct: bool = False
         return packed & ((1 << position) - 1), None
     low, bits = spans[0]
     row_of = np.empty(1 << bits, dtype=np.int64)
-    row_of[_offsets(keys[0], low)] = np.arange(n)
+    row_of[key_offsets(keys[0], low)] = np.arange(n)
     return row_of[packed & ((1 << bits) - 1)], True
-
-
-def _spans(keys: Sequence[np.ndarray]) -> list[tuple[int, int]] | None:
-    """Each key's ``(lowest value, bits of its span)``; None unless every key is integral
-    and together they fit in 63 bits."""
-    spans = []
-    for key in keys:
-        if key.dtype.kind not in "iub":
-            return None
-        low, high = (0, 1) if key.dtype.kind == "b" or not len(key) \
-            else (int(key.min()), int(key.max()))
-        spans.append((low, (high - low).bit_length()))
-    return spans if sum(bits for _, bits in spans) <= 63 else None
 
 
 def sort_packed(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple[int, int]]] | None:
@@ -255,10 +243,10 @@ def sort_packed(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, list[tuple[int,
         >>> unpack(packed, spans, 0).tolist(), unpack(packed, spans, 1).tolist()
         ([1, 0, 2], [3, 5, 5])
     """
-    spans = _spans(keys)
+    spans = key_spans(keys)
     if spans is None:
         return None
-    packed = _pack(keys, spans, 0, np.zeros(len(keys[0]), dtype=np.int64))
+    packed = pack_keys(keys, spans, 0, np.zeros(len(keys[0]), dtype=np.int64))
     if not non_decreasing(packed):
         packed.sort()
     return packed, spans
@@ -272,23 +260,12 @@ def unpack(packed: np.ndarray, spans: list[tuple[int, int]], i: int,
     offsets = packed >> shift
     if i < len(spans) - 1:
         offsets &= (1 << bits) - 1
-    return _values_at(offsets, low, np.dtype(dtype))
+    return values_at(offsets, low, np.dtype(dtype))
 
 
 def non_decreasing(values: np.ndarray) -> bool:
     """Whether each value is at least the one before it."""
     return bool(np.all(values[1:] >= values[:-1]))
-
-
-def _pack(keys: Sequence[np.ndarray], spans: list[tuple[int, int]], shift: int,
-          packed: np.ndarray) -> np.ndarray:
-    for key, (low, bits) in zip(keys, spans, strict=True):
-        offsets = _offsets(key, low)
-        if shift:
-            offsets = np.left_shift(offsets, shift, out=None if offsets is key else offsets)
-        packed |= offsets
-        shift += bits
-    return packed
 
 
 _SORT_QUERIES_FROM = 1 << 16
@@ -371,8 +348,8 @@ def distinct(values: np.ndarray) -> np.ndarray:
         return ordered[keep]
     low, span = dense
     present = np.zeros(span, dtype=bool)
-    present[_offsets(values, low)] = True
-    return _values_at(np.flatnonzero(present), low, values.dtype)
+    present[key_offsets(values, low)] = True
+    return values_at(np.flatnonzero(present), low, values.dtype)
 
 
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -407,12 +384,12 @@ def factorize_integers(values: np.ndarray, dtype: type[np.signedinteger] = np.in
         values -= values.dtype.type(low)
         offset = values.view(np.int64)
     else:
-        offset = _offsets(values, low)
+        offset = key_offsets(values, low)
     present = np.zeros(span, dtype=bool)
     present[offset] = True
     position = np.cumsum(present, dtype=dtype)
     position -= 1
-    return _values_at(np.flatnonzero(present), low, values.dtype), position[offset]
+    return values_at(np.flatnonzero(present), low, values.dtype), position[offset]
 
 
 def group_codes(keys: Iterable[tuple[np.ndarray, np.ndarray | None]], n: int) -> np.ndarray:
@@ -453,42 +430,19 @@ def _factorize_packed(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     """:func:`factorize` of integers by one ``np.sort`` of (value, position) packed into
     one ``int64`` (3M values over a wide span: 0.46 s with ``np.unique`` against 0.09 s);
     None when they do not fit in 63 bits."""
-    spans = _spans([values]) if values.dtype.kind in "iu" else None
+    spans = key_spans([values]) if values.dtype.kind in "iu" else None
     position = (len(values) - 1).bit_length()
     if spans is None or spans[0][1] + position > 63:
         return None
     low = spans[0][0]
-    packed = _pack([values], spans, position, np.arange(len(values), dtype=np.int64))
+    packed = pack_keys([values], spans, position, np.arange(len(values), dtype=np.int64))
     packed.sort()
     offsets = packed >> position
     first = np.ones(len(packed), dtype=bool)
     np.not_equal(offsets[1:], offsets[:-1], out=first[1:])
     inverse = np.empty(len(packed), dtype=np.int64)
     inverse[packed & ((1 << position) - 1)] = np.cumsum(first) - 1
-    return _values_at(offsets[first], low, values.dtype), inverse
-
-
-def _offsets(values: np.ndarray, low: int) -> np.ndarray:
-    """``values - low`` as int64 (unsigned values may pass 2**63, their offsets do not);
-    ``values`` itself when they are int64 from 0 (read it, never write it)."""
-    if values.dtype.kind == "b":
-        return values.astype(np.int64)
-    if values.dtype.kind == "u":
-        return (values - values.dtype.type(low)).astype(np.int64)
-    if values.dtype == np.int64:
-        return values - low if low else values
-    offsets = values.astype(np.int64)
-    offsets -= low
-    return offsets
-
-
-def _values_at(offsets: np.ndarray, low: int, dtype: np.dtype) -> np.ndarray:
-    """The inverse of :func:`_offsets` (may reuse ``offsets``' memory)."""
-    if dtype.kind == "u":
-        return offsets.astype(dtype) + dtype.type(low)
-    if low:
-        offsets = offsets + low if offsets.dtype != np.int64 else np.add(offsets, low, out=offsets)
-    return offsets.astype(dtype, copy=False)
+    return values_at(offsets[first], low, values.dtype), inverse
 
 
 def sorted_unique(array: pa.Array) -> pa.Array:
