@@ -182,13 +182,17 @@ class PairCounts:
         assert value is not None and func == "mode"
         out = Vec(np.zeros(n_groups, dtype=value.values.dtype), np.zeros(n_groups, dtype=bool),
                   value.dtype, value.dictionary)
-        if len(self.groups) == 0:
-            return out
         g = self.groups
-        best = lexsort([self.codes, -self.counts, g])  # most frequent, then smallest value
-        first = np.ones(len(best), dtype=bool)
-        first[1:] = g[best][1:] != g[best][:-1]
-        chosen = best[first]
+        if len(g) == 0:
+            return out
+        # the pairs come by group, then value: each group's first pair of its highest
+        # count is its mode (no second sort)
+        starts = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
+        highest = np.repeat(np.maximum.reduceat(self.counts, starts),
+                            np.diff(np.append(starts, len(g))))
+        candidates = np.flatnonzero(self.counts == highest)
+        cg = g[candidates]
+        chosen = candidates[np.concatenate(([True], cg[1:] != cg[:-1]))]
         out.values[g[chosen]] = self.decode[self.codes[chosen]].astype(value.values.dtype)
         assert out.valid is not None
         out.valid[g[chosen]] = True
