@@ -350,6 +350,20 @@ def test_bucket_layout_keeps_row_order_within_a_bucket(case: tuple[int, list[int
     assert offsets.tolist() == np.searchsorted(bucket[order], np.arange(k + 1)).tolist()
 
 
+@given(st.integers(1, 9).flatmap(lambda k: st.tuples(st.just(k), st.lists(
+    st.tuples(st.integers(0, k - 1), st.integers(0, 30)), max_size=300))))
+def test_bucket_layout_by_visit_is_by_bucket_then_visit_then_row(
+        case: tuple[int, list[tuple[int, int]]]) -> None:
+    """The visit order, sorted once for every partitioning, then stably by bucket: the
+    rows by (bucket, visit, row), as one sort by bucket and visit gives them."""
+    k, rows = case
+    bucket = np.array([b for b, _ in rows], dtype=np.int64)
+    visits = np.array([v for _, v in rows], dtype=np.int64)
+    order, offsets = _layout(bucket, k, np.lexsort([visits]))
+    assert order.tolist() == np.lexsort([visits, bucket]).tolist()
+    assert offsets.tolist() == np.searchsorted(np.sort(bucket), np.arange(k + 1)).tolist()
+
+
 # --------------------------------------------------------------- the runs --
 @fast
 @given(batch=claim_batches(persons=st.integers(1, 6)), k=st.integers(1, 5),
@@ -415,11 +429,18 @@ def test_shuffled_lines_are_grouped_by_visit_in_their_buckets(ningxia: Rulebook)
     _, encoded = dictionary_columns([mixed[n].column("mdtrt_id") for n in names], False)
     coded = {n: mixed[n].set_column(mixed[n].column_names.index("mdtrt_id"), "mdtrt_id", e)
              for n, e in zip(names, encoded, strict=True)}
-    split = Buckets(coded, SCHEMES["person"], 3)
-    for k in range(3):
-        for name, table in split.bucket(k, names).items():
-            codes = table.column("mdtrt_id").combine_chunks().indices.to_numpy(zero_copy_only=False)
-            assert (np.diff(codes) >= 0).all(), name
+    # alone, and split side by side on a pool sharing each table's visit order
+    source = MemorySource(coded, 3)
+    with ThreadPoolExecutor(2) as pool:
+        source.split(["person", "institution", "doctor"], pool)
+    for split in (Buckets(coded, SCHEMES["person"], 3), *(source.buckets(scheme) for scheme in
+                                                          ("person", "institution", "doctor"))):
+        for k in range(3):  # (a table the partitioning does not split comes whole)
+            cut = [n for n in names if n in split.scheme.partitioned]
+            for name, table in split.bucket(k, cut).items():
+                codes = table.column("mdtrt_id").combine_chunks().indices \
+                    .to_numpy(zero_copy_only=False)
+                assert (np.diff(codes) >= 0).all(), (split.scheme.name, name)
     fee = coded["fee"]
     with_null = dict(coded, fee=fee.set_column(fee.column_names.index("feedetl_sn"), "feedetl_sn",
                                                pa.array([None] + fee.column("feedetl_sn")

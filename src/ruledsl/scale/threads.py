@@ -67,6 +67,7 @@ from ..execute.output import empty_violations
 from ..schema import SCHEMA
 from ..schema.contract import tables_of_kind
 from .buckets import (
+    GROUPED_BY_VISIT,
     Buckets,
     Dataset,
     TableKeys,
@@ -74,6 +75,7 @@ from .buckets import (
     kept_rows,
     linked_columns,
     table_keys,
+    visit_order,
 )
 from .merge import MergedViolations, SpilledRun, spill_result
 from .partition import (
@@ -209,6 +211,9 @@ class MemorySource:
         self._locks = {name: threading.Lock() for name in self.schemes}
         """One per partitioning: two threads can split by two partitionings at once."""
         self._hygiene_lock = threading.Lock()
+        self._by_visit: dict[str, Future[np.ndarray | None]] = {}
+        """Per table, its rows in visit order (:func:`~ruledsl.scale.buckets.visit_order`),
+        being worked out on the pool by :meth:`split` for every partitioning."""
         self.domains: dict[str, pa.Array] | None = None
         """Column name → sorted dictionary, once :meth:`encode_strings` has run."""
 
@@ -247,7 +252,7 @@ class MemorySource:
             self._tables, self.domains = encode_string_columns(self._tables, kb, map_)
             kept = worked_out.result()
         with self._hygiene_lock:  # (splits made before read the strings: made again)
-            self._kept, self._split = None, {}
+            self._kept, self._split, self._by_visit = None, {}, {}
         self._hygiene_kept(kept, map_)  # now
 
     @property
@@ -262,14 +267,26 @@ class MemorySource:
             split = self._split.get(scheme)
             if split is None:
                 split = self._split[scheme] = Buckets(self._tables, SCHEMES[scheme], self.k,
-                                                      shared, kept, self._linked)
+                                                      shared, kept, self._linked,
+                                                      self._rows_by_visit)
             return split
+
+    def _rows_by_visit(self, name: str) -> np.ndarray | None:
+        """Table ``name``'s rows in visit order: :meth:`split`'s, or worked out here."""
+        future = self._by_visit.get(name)
+        return future.result() if future is not None else \
+            visit_order(self._tables, self._linked, name)
 
     def split(self, schemes: Sequence[str], pool: ThreadPoolExecutor) -> None:
         """Split by ``schemes`` side by side on ``pool``, hashing each key column once
-        (persons and institutions both link visits and settlements)."""
+        (persons and institutions both link visits and settlements), and putting the rows of
+        the tables grouped by visit in visit order once, on the pool before the splits (a
+        split waits for a table's order only when it lays that table out: never for a task
+        queued behind it)."""
         self._hygiene_kept()
         shared = table_keys(self._linked)
+        self._by_visit = {name: pool.submit(visit_order, self._tables, self._linked, name)
+                          for name in GROUPED_BY_VISIT if name in self._linked}
         list(pool.map(lambda scheme: self.buckets(scheme, shared), schemes))
 
     def rows(self, scheme: str, k: int, tables: Iterable[str]) -> int:
