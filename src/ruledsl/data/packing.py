@@ -62,7 +62,7 @@ def key_offsets(values: np.ndarray, low: int) -> np.ndarray:
 
 
 def values_at(offsets: np.ndarray, low: int, dtype: np.dtype) -> np.ndarray:
-    """The inverse of :func:`_offsets` (may reuse ``offsets``' memory)."""
+    """The inverse of :func:`key_offsets` (may reuse ``offsets``' memory)."""
     if dtype.kind == "u":
         return offsets.astype(dtype) + dtype.type(low)
     if low:

@@ -138,8 +138,8 @@ class PairCounts:
     """Each distinct (group, value) pair of non-null values, with how often it occurs: what
     ``count_distinct`` and ``mode`` are read from. Pairs are one integer each, sorted once
     (a presence table when their span is small); a rule asking both of the same values
-    counts them once (3M lines, YP-12: ``np.unique(return_counts=True)`` and
-    ``np.unique`` of the same 2.6M pairs took two sorts and their scans).
+    counts them once (3M lines, YP-12: 3.0M members, 112k distinct pairs, which
+    ``np.unique(return_counts=True)`` and ``np.unique`` had each sorted).
 
     Example:
         >>> pc = PairCounts.of(np.array([0, 0, 1, 0]), Vec(np.array([5, 7, 5, 5]), None, INT))

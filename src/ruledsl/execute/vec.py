@@ -219,7 +219,7 @@ def lexsort_distinct(keys: Sequence[np.ndarray], first_distinct: bool = False
             return np.argsort(packed, kind="stable"), False
         return order, True
     packed = pack_keys(keys, spans, position, np.zeros(n, dtype=np.int64) if first_distinct
-                   else np.arange(n, dtype=np.int64))
+                       else np.arange(n, dtype=np.int64))
     if non_decreasing(packed):  # (rows often arrive in order: 34 of 99 big sorts at 3M)
         return np.arange(n, dtype=np.int64), None
     packed.sort()
