@@ -364,6 +364,20 @@ def test_bucket_layout_by_visit_is_by_bucket_then_visit_then_row(
     assert offsets.tolist() == np.searchsorted(np.sort(bucket), np.arange(k + 1)).tolist()
 
 
+@pytest.mark.parametrize("in_visit_order", [False, True])
+def test_bucket_layout_is_stable_on_many_rows(in_visit_order: bool) -> None:
+    """Thousands of rows over a few buckets: an unstable sort (numpy's default) reorders
+    the rows of a bucket here, where the small examples above it sorts by insertion."""
+    rng = np.random.default_rng(7)
+    bucket = rng.integers(0, 6, 20_000)
+    visits = rng.integers(0, 3_000, 20_000)
+    by_visit = np.lexsort([visits]) if in_visit_order else None
+    order, offsets = _layout(bucket, 6, by_visit)
+    want = np.lexsort([visits, bucket]) if in_visit_order else np.lexsort([bucket])
+    assert order.tolist() == want.tolist()
+    assert offsets.tolist() == np.searchsorted(np.sort(bucket), np.arange(7)).tolist()
+
+
 # --------------------------------------------------------------- the runs --
 @fast
 @given(batch=claim_batches(persons=st.integers(1, 6)), k=st.integers(1, 5),
