@@ -62,8 +62,7 @@ def batch_audit(plan: ruledsl.CompiledRulebook) -> None:
 
 def prescription_check(book: ruledsl.Rulebook) -> None:
     """事前提醒: check the lines of one visit while the doctor is prescribing."""
-    pre_rules = [rule.id for rule in book.rules if "pre" in rule.stages]
-    plan = ruledsl.compile(book, rules=pre_rules)
+    plan = ruledsl.compile(book, stage="事前")             # the rules whose 环节 lists 事前
     kb = load_tables(embedded_demo_path() / "kb", "kb")      # load once, reuse for every call
     drug = kb["drug"].filter(kb["drug"].column("sex_limit").is_valid()).slice(0, 1)
     code, limit = drug.column("med_list_codg")[0].as_py(), drug.column("sex_limit")[0].as_py()
@@ -77,7 +76,7 @@ def prescription_check(book: ruledsl.Rulebook) -> None:
             "med_list_codg": [code], "cnt": [1.0], "pric": [30.0], "det_item_fee_sumamt": [30.0]}),
     }
     violations = plan.run(claims, kb)
-    print(f"-- prescription check ({len(pre_rules)} rules of the 事前 stage):")
+    print(f"-- prescription check ({len(plan.rules)} rules of the 事前 stage):")
     for row in violations.select(["rule_id", "rule_name", "message"]).to_pylist():
         print(f"   {row['rule_id']} {row['rule_name']}: {row['message']}")
 

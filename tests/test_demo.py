@@ -228,6 +228,43 @@ def test_run_on_the_embedded_demo_prints_an_aligned_summary(
     assert {display_width(line) for line in [head, *rules]} == {display_width(head)}
 
 
+@pytest.mark.parametrize(("stage", "word", "count"), [("pre", "事前", 21), ("during", "during", 30),
+                                                   ("post", "事后", 46)])
+def test_a_stage_runs_the_rules_marked_for_it(tmp_path: Path, stage: str, word: str,
+                                               count: int) -> None:
+    """``stage=``/``--stage`` keeps the rules marked for that stage (rules-46.md: 21 rules
+    at every stage, 9 more 事中 and 事后, 16 more 事后 only) and runs them as ``rules=``
+    those would."""
+    from ruledsl import load_rulebook
+
+    book = load_rulebook(ROOT / "rulebooks" / "ningxia")
+    marked = [r.id for r in book.enabled_rules if stage in r.stages]
+    compiled = book.compile(stage=word)
+    assert len(marked) == count and [r.id for r in compiled.rules] == marked
+    claims, kb = embedded_demo_path() / "claims", embedded_demo_path() / "kb"
+    table = compiled.run(claims, kb)
+    assert table.equals(book.compile(rules=marked).run(claims, kb))
+    out = tmp_path / "v.parquet"
+    assert cli_main(["-q", "run", str(ROOT / "rulebooks" / "ningxia"), "--stage", word,
+                     "-o", str(out)]) == 0
+    assert pq.read_table(out).equals(table)
+    assert set(table.column("rule_id").to_pylist()) <= set(marked)
+
+
+def test_a_stage_with_rules_keeps_both_and_an_unknown_stage_is_named(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from ruledsl import load_rulebook
+
+    book = load_rulebook(ROOT / "rulebooks" / "ningxia")
+    # ZL-05 (a person's day, over the history) is 事后 only; ZL-01 (one line) is at every stage
+    assert [r.id for r in book.compile(rules=["ZL-05", "ZL-01"], stage="事前").rules] == ["ZL-01"]
+    with pytest.raises(ValueError, match="unknown stage 'later'.*事前/pre"):
+        book.compile(stage="later")
+    assert cli_main(["rules", str(ROOT / "rulebooks" / "ningxia"), "--stage", "事中"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 30 and all("事中" in line for line in listed)
+
+
 # --------------------------------------------------------------------------- rule coverage
 def test_a_scenario_generator_for_every_rule() -> None:
     assert len(RULES) == 46

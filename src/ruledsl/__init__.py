@@ -79,7 +79,9 @@ def __dir__() -> list[str]:
 
 
 def compile(rulebook: Rulebook | str | Path, **options: Any) -> CompiledRulebook:  # noqa: A001
-    """Compile a rulebook (or the rulebook folder at a path) into one vectorised plan."""
+    """Compile a rulebook (or the rulebook folder at a path) into one vectorised plan;
+    ``options``: ``rules``, ``params``, ``stage`` (see
+    :class:`~ruledsl.execute.compiled.CompiledRulebook`)."""
     from .execute.compiled import CompiledRulebook
     from .rulebook import Rulebook, load_rulebook
 

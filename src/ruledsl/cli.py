@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DiagnosticError, RuleDslError, UsageError
+from .syntax.vocab import VALUES, stage_name
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -214,7 +215,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     book = load_rulebook(args.rulebook)
     params = _parse_params(book, args.param)
     try:
-        compiled = book.compile(rules=args.rules or None, params=params)
+        compiled = book.compile(rules=args.rules or None, params=params, stage=args.stage)
     except KeyError as exc:
         raise UsageError(f"未知规则 / unknown rule: {exc.args[0]}") from None
     start = time.perf_counter()
@@ -256,6 +257,8 @@ def _write_parts(parts: Any, output: str | None, fmt: str) -> int:
     return writer.rows
 
 
+STAGE_WORDS = tuple(w for en, zh in VALUES["stage"].items() for w in (*zh, en))
+"""The stages ``--stage`` takes, in Chinese and English (事前, pre, 事中 …)."""
 AUTO_WORKERS_FROM_BYTES = 16 << 20
 """Claim files at least this big run on every CPU when ``--workers`` is not given: on the
 2-core benchmark machine, 2 threads took 4.5 s against 5.1 s for one batch at 1M fee lines
@@ -476,7 +479,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     _existing(args.rulebook)
     book = load_rulebook(args.rulebook)
-    rows = [rule_metadata(r, book) for r in book.rules]
+    stage = stage_name(args.stage) if args.stage else None
+    rows = [rule_metadata(r, book) for r in book.rules if stage is None or stage in r.stages]
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return EXIT_OK
@@ -578,6 +582,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="violations file to write")
     p.add_argument("--format", choices=["parquet", "csv", "jsonl"], default="parquet")
     p.add_argument("--rules", nargs="+", metavar="ID", help="run only these rules")
+    p.add_argument("--stage", choices=STAGE_WORDS, metavar="STAGE",
+                   help="run only the rules whose 环节 lists this stage: 事前 (pre), 事中 "
+                        "(during) or 事后 (post)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--summary", metavar="JSON", help="write the per-rule summary as JSON")
     p.add_argument("--workers", type=int, default=None, metavar="N",
@@ -626,6 +633,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("rulebook")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--stage", choices=STAGE_WORDS, metavar="STAGE",
+                   help="list only the rules whose 环节 lists this stage (事前, 事中, 事后)")
     p.set_defaults(func=cmd_rules)
 
     p = sub.add_parser("diff", help="compare the firings of two rulebooks on one batch")

@@ -84,7 +84,8 @@ class Rulebook:
         return values
 
     def compile(self, **options: Any) -> Any:
-        """Compile the enabled rules into one vectorised plan (:class:`ruledsl.execute.CompiledRulebook`)."""
+        """Compile the enabled rules into one vectorised plan (:class:`ruledsl.execute.CompiledRulebook`);
+        ``options``: ``rules``, ``params``, ``stage`` (``事前`` compiles the rules a 事前 check runs)."""
         from .execute.compiled import CompiledRulebook
 
         return CompiledRulebook(self, **options)

@@ -35,6 +35,7 @@ from ..data.load import load_tables, missing_tables, normalize_table
 from ..diagnostics.model import Diagnostic
 from ..errors import DataError
 from ..schema import SCHEMA
+from ..syntax.vocab import stage_name
 from ..types import DATE, RowType
 from .batch import (
     Batch,
@@ -139,10 +140,19 @@ SPLIT_BUCKET_ROWS = 4_500_000
 
 
 class CompiledRulebook:
-    """The enabled rules of a rulebook, ready to run over claim batches."""
+    """The enabled rules of a rulebook, ready to run over claim batches.
+
+    Args:
+        rulebook: A loaded rulebook.
+        rules: Only these rule ids (enabled or not); default: the enabled rules.
+        params: Parameter values over the rulebook's defaults.
+        stage: Only the rules whose ``环节`` lists this stage (``事前``/``pre``,
+            ``事中``/``during``, ``事后``/``post``): what a service at that stage runs
+            (a 事前 check at prescription runs the rules marked 事前).
+    """
 
     def __init__(self, rulebook: Any, rules: list[str] | None = None,
-                 params: Mapping[str, Any] | None = None) -> None:
+                 params: Mapping[str, Any] | None = None, stage: str | None = None) -> None:
         self.rulebook = rulebook
         selected = rulebook.enabled_rules
         if rules:
@@ -151,6 +161,10 @@ class CompiledRulebook:
             if unknown:
                 raise KeyError(", ".join(sorted(unknown)))
             selected = tuple(r for r in rulebook.rules if r.id in wanted)
+        self.stage = stage_name(stage) if stage is not None else None
+        """The stage whose rules were kept (canonical name), or None for every stage."""
+        if self.stage is not None:
+            selected = tuple(r for r in selected if self.stage in r.stages)
         self.rules: tuple[CheckedRule, ...] = selected
         self.params = rulebook.param_values(params)
         self._lifetimes: dict[Any, int] | None = None

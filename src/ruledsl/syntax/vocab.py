@@ -102,6 +102,22 @@ def canonical_value(kind: str, word: str) -> str:
     return _VALUE_ALIASES[kind].get(word, word)
 
 
+def stage_name(word: str) -> str:
+    """The canonical name (``pre``, ``during``, ``post``) of a stage spelled ``word``
+    (``事前``, ``pre`` …); a ``ValueError`` naming the stages for any other word.
+
+    Example:
+        >>> stage_name("事前"), stage_name("post")
+        ('pre', 'post')
+    """
+    name = canonical_value("stage", word)
+    if name not in VALUES["stage"]:
+        known = ", ".join(f"{zh[0]}/{en}" for en, zh in VALUES["stage"].items())
+        raise ValueError(f"未知环节 {word!r}，可选：{known} / unknown stage {word!r}; "
+                         f"choose one of {known}")
+    return name
+
+
 def spell_function(name: str, lang: str) -> str:
     """A builtin's name in ``lang``."""
     if lang == "zh" and name in FUNCTIONS:
