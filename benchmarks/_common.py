@@ -31,6 +31,12 @@ MAX_RSS_MB = float(os.environ.get("BENCH_MAX_RSS_GB", "16")) * 1024
 
 if str(ROOT) not in sys.path:  # so that ``benchmarks.oracle`` imports from a script run
     sys.path.insert(0, str(ROOT))
+ENGINE = ROOT / "src"
+"""The engine measured: this checkout's own ``src`` (first on the path of every benchmark
+process), not whichever checkout ``pip install -e`` points at: a worktree of an older commit
+measures that commit."""
+if ENGINE.is_dir() and str(ENGINE) not in sys.path:
+    sys.path.insert(0, str(ENGINE))
 
 
 # --------------------------------------------------------------------------- sizes and data
@@ -129,6 +135,11 @@ def machine() -> dict[str, Any]:
         versions["ruledsl"] = version("ruledsl")
     except Exception:  # noqa: BLE001
         versions["ruledsl"] = "?"
+    from importlib.util import find_spec  # (where it imports from, without importing it)
+
+    spec = find_spec("ruledsl")
+    versions["ruledsl_from"] = str(Path(spec.origin).resolve().parents[1]) \
+        if spec is not None and spec.origin else "?"
     mem_kb = 0
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemTotal:"):
@@ -179,7 +190,8 @@ def thread_env(threads: int) -> dict[str, str]:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "NUMEXPR_NUM_THREADS", "POLARS_MAX_THREADS", "RAYON_NUM_THREADS"):
         env[var] = n
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ENGINE), str(ROOT), env.get("PYTHONPATH"))
+                                        if p)
     return env
 
 
