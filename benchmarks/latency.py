@@ -16,6 +16,8 @@ for ``--calls`` calls cycling over the visits:
 * ``ruledsl 46 rules``: build the small batch (``pa.Table.from_pylist`` per table) and run the
   compiled 46-rule plan on it; also split into build and run;
 * ``ruledsl line rules``: the same with only the line-level rules ZEN implements;
+* ``ruledsl 事前 rules``: the same with the rules whose ``环节`` lists 事前 (``compile(stage=
+  "事前")``, 21 of the 46): what a 事前 service runs at prescription (the target is on all 46);
 * ``ZEN``: ``decision.evaluate`` on each of the visit's fee lines (contexts pre-joined in Python
   in the setup, which favours ZEN), and ZEN's ``evaluate_batch`` over them.
 
@@ -157,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     all46 = book.compile()
     line_only = book.compile(rules=RW.LINE_RULES)
+    pre_stage = book.compile(stage="事前")
     compile_s = time.perf_counter() - t
 
     # ZEN contexts of each visit's own lines (pre-joined here, outside the timing)
@@ -177,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, list[float]] = {k: [] for k in (
         "ruledsl_46_total", "ruledsl_46_build", "ruledsl_46_run", "ruledsl_line_total",
         "zen_line_evaluate", "zen_line_evaluate_batch", "ruledsl_46_total_cpu",
-        "ruledsl_line_total_cpu", "zen_line_evaluate_cpu", "zen_line_evaluate_batch_cpu")}
+        "ruledsl_line_total_cpu", "zen_line_evaluate_cpu", "zen_line_evaluate_batch_cpu",
+        "ruledsl_pre_total")}
     firings = 0
     gc.collect()
     for i in range(args.warmup + args.calls):
@@ -200,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         engine.evaluate_batch([{"key": "m", "context": c} for c in v["zen_contexts"]])
         t5 = time.perf_counter()
         p5 = time.process_time()
+        t5_pre = time.perf_counter()
+        pre_stage.run(build(v), kb)
+        t6 = time.perf_counter()
         if i >= args.warmup:
             firings += out.num_rows
             timings["ruledsl_46_total"].append((t2 - t0) * 1e3)
@@ -212,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             timings["zen_line_evaluate"].append((t4 - t3) * 1e3)
             timings["zen_line_evaluate_batch"].append((t5 - t4) * 1e3)
             timings["zen_line_evaluate_batch_cpu"].append((p5 - p4) * 1e3)
+            timings["ruledsl_pre_total"].append((t6 - t5_pre) * 1e3)
         del out_line
     stats = {k: summary(v) for k, v in timings.items()}
     analysis = where_the_time_goes(all46, visits, build, kb, schemas)
@@ -256,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         "ruledsl_line_total_cpu": f"ruledsl, {len(RW.LINE_RULES)} line-level rules: CPU time of the thread",
         "zen_line_evaluate_cpu": "ZEN evaluate per line: CPU time of the calling thread",
         "zen_line_evaluate_batch_cpu": "ZEN evaluate_batch: CPU time of all threads",
+        "ruledsl_pre_total": f"ruledsl, the {len(pre_stage.rules)} rules marked 事前 (build + run)",
     }
     print(f"\n== single-visit latency, {len(visits)} visits (median {payload['visit_lines_median']} "
           f"lines, history median {payload['history_lines_median']} lines), {args.calls} calls, "
