@@ -127,7 +127,7 @@ def latency(path: Path) -> str:
              "ruledsl_line_total_cpu": "ruledsl, the 11 line-level rules: **CPU** ms of the thread",
              "zen_line_evaluate_cpu": "ZEN `evaluate` per line: **CPU** ms of the thread",
              "zen_line_evaluate_batch_cpu": "ZEN `evaluate_batch`: **CPU** ms of all its threads",
-             "ruledsl_pre_total": "ruledsl, the 21 rules marked 事前 (`compile(stage=\"事前\")`, "
+             "ruledsl_pre_total": "ruledsl, the rules marked 事前 (`compile(stage=\"事前\")`, "
                                   "what a 事前 service runs; build + run)"}
     rows = [[names.get(k, k), s["median_ms"], s["p90_ms"], s["p99_ms"], s["max_ms"]]
             for k, s in d["stats"].items()]
